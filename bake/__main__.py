@@ -1,0 +1,5 @@
+"""Entry point for ``python -m bake``."""
+
+from bake import cli
+
+raise SystemExit(cli.main())

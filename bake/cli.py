@@ -1,0 +1,169 @@
+"""``python -m bake``: one small function per subcommand, errors caught once in ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bake.errors import BakeError, ConfigError
+from bake.family import Family, Image, load_family
+from bake.generated import expected_files, stale_files, write_files
+from bake.naming import Variables, image_refs
+
+__all__ = ["default_config_path", "main"]
+
+CONFIG_NAME = "family.yaml"
+
+
+def default_config_path(start: Path | None = None) -> Path:
+    """``$BAKE_CONFIG``, else the nearest ``family.yaml`` in this folder or above it."""
+    if os.environ.get("BAKE_CONFIG"):
+        return Path(os.environ["BAKE_CONFIG"])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return here / CONFIG_NAME
+
+
+def cmd_generate(args: argparse.Namespace, family: Family) -> int:
+    changed = write_files(expected_files(family, args.config))
+    for path in changed:
+        print(f"wrote {path}")
+    if not changed:
+        print("generated files are up to date")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, family: Family) -> int:
+    stale = stale_files(expected_files(family, args.config))
+    for path, diff in stale.items():
+        print(diff, end="" if diff.endswith("\n") else "\n")
+        print(f"{path} is stale", file=sys.stderr)
+    if stale:
+        print("run `python -m bake generate` and commit the result", file=sys.stderr)
+        return 1
+    print("generated files are up to date")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, family: Family) -> int:
+    rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
+    rows += [
+        (i.name, i.tier, i.parent or "-", ",".join(i.platforms)) for i in family.images
+    ]
+    widths = [max(len(row[c]) for row in rows) for c in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
+    print()
+    for group in family.groups:
+        print(f"group {group.name}: {' '.join(group.targets)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, family: Family) -> int:
+    variables = Variables.from_env(family.config, os.environ)
+    images = family.select(args.target)
+    if args.json:
+        print(json.dumps([_describe(i, variables) for i in images], indent=2))
+        return 0
+    for image in images:
+        info = _describe(image, variables)
+        print(f"{image.name} ({image.tier}): {image.description}")
+        print(f"  chain:      {' → '.join(image.chain)}")
+        print(f"  platforms:  {', '.join(image.platforms)}")
+        print(f"  dockerfile: {image.dockerfile} (context {image.context})")
+        if image.parent:
+            print(f"  contexts:   {image.context_name} = target:{image.parent}")
+        print("  tags:")
+        for ref in info["tags"]:
+            print(f"    {ref}")
+        print("  tests:")
+        for test in image.tests:
+            expect = f"  ⇒ /{test.expect}/" if test.expect else ""
+            print(f"    [{test.origin}] {test.name}: {test.run}{expect}")
+    return 0
+
+
+def _describe(image: Image, variables: Variables) -> dict[str, object]:
+    return {
+        "name": image.name,
+        "tier": image.tier,
+        "parent": image.parent,
+        "chain": list(image.chain),
+        "platforms": list(image.platforms),
+        "dockerfile": image.dockerfile,
+        "context": image.context,
+        "tags": list(image_refs(image, variables)),
+        "tests": [
+            {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}
+            for t in image.tests
+        ],
+    }
+
+
+def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
+    include: list[dict[str, str]] = []
+    for image in family.select(args.target):
+        if args.per_platform:
+            include += [
+                {"target": image.name, "tier": image.tier, "platform": p} for p in image.platforms
+            ]
+        else:
+            include.append(
+                {"target": image.name, "tier": image.tier, "platforms": ",".join(image.platforms)}
+            )
+    print(json.dumps({"include": include}, indent=None if args.compact else 2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bake",
+        description="Generate docker-bake.hcl/json from the image family YAML and inspect it.",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help=f"the family file (default: $BAKE_CONFIG or the nearest {CONFIG_NAME})",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("generate", help="write docker-bake.hcl and docker-bake.json").set_defaults(
+        func=cmd_generate
+    )
+    sub.add_parser("check", help="fail with a diff when the generated files are stale").set_defaults(
+        func=cmd_check
+    )
+    sub.add_parser("list", help="targets with tier, parent and platforms; groups").set_defaults(
+        func=cmd_list
+    )
+    show = sub.add_parser("show", help="a target's (or group's) chain, platforms, tags, tests")
+    show.add_argument("target")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=cmd_show)
+    matrix = sub.add_parser("matrix", help="JSON for a CI job matrix")
+    matrix.add_argument("target", nargs="?", default="all", help="target or group (default all)")
+    matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
+    matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    matrix.set_defaults(func=cmd_matrix)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
+    args = _parser().parse_args(argv)
+    args.config = args.config or default_config_path()
+    try:
+        family = load_family(args.config)
+        return int(args.func(args, family))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except BakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,372 @@
+"""The family YAML → validated, frozen specs. Only shape and local validity are checked
+here; relations between images (parents, chains, platform intersections) are ``family``'s.
+
+Every default lives in this module, so a reader sees the whole schema in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from bake.yamlsource import Document, KeyPath, load_document
+
+__all__ = [
+    "DEFAULT_PLATFORMS",
+    "KNOWN_PLATFORMS",
+    "AcceleratorUse",
+    "AppSpec",
+    "Config",
+    "ImageSpec",
+    "SmokeTest",
+    "load_config",
+]
+
+DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
+KNOWN_PLATFORMS = (
+    "linux/amd64",
+    "linux/amd64/v2",
+    "linux/amd64/v3",
+    "linux/arm64",
+    "linux/arm/v7",
+    "linux/arm/v6",
+    "linux/386",
+    "linux/ppc64le",
+    "linux/s390x",
+    "linux/riscv64",
+)
+# A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
+# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
+NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+# registry host[:port] followed by optional path components, no tag.
+REGISTRY_RE = re.compile(
+    r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+)
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+_IMAGE_KEYS = (
+    "description",
+    "dockerfile",
+    "context",
+    "platforms",
+    "args",
+    "labels",
+    "tests",
+    "aliases",
+)
+_APP_KEYS = (*_IMAGE_KEYS, "parent", "accelerators")
+_TOP_KEYS = (
+    "registry",
+    "tags",
+    "platforms",
+    "source",
+    "licenses",
+    "vendor",
+    "labels",
+    "args",
+    "base",
+    "apps",
+    "accelerators",
+)
+
+
+@dataclass(frozen=True)
+class SmokeTest:
+    """A command run inside the image (``sh -c``) and a regex its output must match."""
+
+    name: str
+    run: str
+    expect: str | None = None
+    origin: str = ""  # the image that declared it; children inherit it
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What the YAML says about one image: the base, an app or an accelerator."""
+
+    name: str
+    description: str
+    dockerfile: str
+    context: str
+    platforms: tuple[str, ...] | None  # None: no restriction at this link of the chain
+    args: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    tests: tuple[SmokeTest, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AcceleratorUse:
+    """An app's word on one accelerator: opted out, or built from its own Dockerfile."""
+
+    enabled: bool = True
+    dockerfile: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class AppSpec(ImageSpec):
+    """An app image: built on ``parent`` (the base or another app)."""
+
+    parent: str = "base"
+    accelerators: dict[str, AcceleratorUse] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated family file."""
+
+    file: str
+    root: Path  # the folder holding the YAML; dockerfile/context paths are relative to it
+    registry: str
+    tags: tuple[str, ...]
+    platforms: tuple[str, ...]
+    source: str
+    licenses: str
+    vendor: str
+    labels: dict[str, str]
+    args: dict[str, str]
+    base: ImageSpec
+    apps: tuple[AppSpec, ...]
+    accelerators: tuple[ImageSpec, ...]
+    # The parsed YAML, kept only so that later checks can name the line of a key.
+    document: Document | None = field(default=None, compare=False, repr=False)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the family file at ``path``."""
+    doc = load_document(path)
+    return _read_config(doc, path.resolve().parent)
+
+
+def _read_config(doc: Document, root: Path) -> Config:
+    data = _mapping(doc, (), doc.data)
+    doc.check_keys((), data, _TOP_KEYS)
+    for required in ("base", "apps"):
+        if required not in data:
+            doc.fail((), f"missing key {required!r}")
+    platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
+    apps = _mapping(doc, ("apps",), data["apps"])
+    accelerators = _mapping(doc, ("accelerators",), data.get("accelerators") or {})
+    return Config(
+        file=doc.file,
+        root=root,
+        registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
+        tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(_list(doc, ("tags",), data.get("tags", ["latest"])))),
+        platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
+        source=_string(doc, ("source",), data.get("source", "")),
+        licenses=_string(doc, ("licenses",), data.get("licenses", "")),
+        vendor=_string(doc, ("vendor",), data.get("vendor", "")),
+        labels=_string_map(doc, ("labels",), data.get("labels") or {}),
+        args=_args(doc, ("args",), data.get("args") or {}),
+        base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base"),
+        apps=tuple(
+            _app(doc, ("apps", name), name, spec) for name, spec in apps.items()
+        ),
+        accelerators=tuple(
+            _image(doc, ("accelerators", name), name, spec, f"dockerfiles/accelerators/{name}")
+            for name, spec in accelerators.items()
+        ),
+        document=doc,
+    )
+
+
+def _image_fields(
+    doc: Document, path: KeyPath, name: str, data: dict[str, Any], folder: str
+) -> dict[str, Any]:
+    _name(doc, path, name)
+    dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile"))
+    context = _relpath(
+        doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
+    )
+    tests = _list(doc, (*path, "tests"), data.get("tests") or [])
+    return {
+        "name": name,
+        "description": _string(doc, (*path, "description"), data.get("description", "")),
+        "dockerfile": dockerfile,
+        "context": context,
+        "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
+        "args": _args(doc, (*path, "args"), data.get("args") or {}),
+        "labels": _string_map(doc, (*path, "labels"), data.get("labels") or {}),
+        "tests": _tests(doc, (*path, "tests"), name, tests),
+        "aliases": tuple(
+            _name(doc, (*path, "aliases", i), a)
+            for i, a in enumerate(_list(doc, (*path, "aliases"), data.get("aliases") or []))
+        ),
+    }
+
+
+def _image(doc: Document, path: KeyPath, name: str, data: Any, folder: str) -> ImageSpec:
+    data = _mapping(doc, path, data)
+    doc.check_keys(path, data, _IMAGE_KEYS)
+    return ImageSpec(**_image_fields(doc, path, name, data, folder))
+
+
+def _app(doc: Document, path: KeyPath, name: str, data: Any) -> AppSpec:
+    data = _mapping(doc, path, data)
+    doc.check_keys(path, data, _APP_KEYS)
+    uses = _mapping(doc, (*path, "accelerators"), data.get("accelerators") or {})
+    return AppSpec(
+        **_image_fields(doc, path, name, data, f"dockerfiles/apps/{name}"),
+        parent=_string(doc, (*path, "parent"), data.get("parent", "base")),
+        accelerators={
+            key: _accelerator_use(doc, (*path, "accelerators", key), value)
+            for key, value in uses.items()
+        },
+    )
+
+
+def _accelerator_use(doc: Document, path: KeyPath, value: Any) -> AcceleratorUse:
+    if isinstance(value, bool):
+        return AcceleratorUse(enabled=value)
+    data = _mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
+    doc.check_keys(path, data, ("dockerfile", "context"))
+    dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
+    context = data.get("context")
+    return AcceleratorUse(
+        dockerfile=dockerfile,
+        context=_relpath(doc, (*path, "context"), context) if context is not None else None,
+    )
+
+
+def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple[SmokeTest, ...]:
+    tests: list[SmokeTest] = []
+    for i, item in enumerate(items):
+        where = (*path, i)
+        data = _mapping(doc, where, item)
+        doc.check_keys(where, data, ("name", "run", "expect"))
+        for required in ("name", "run"):
+            if required not in data:
+                doc.fail(where, f"missing key {required!r}")
+        expect = data.get("expect")
+        if expect is not None:
+            expect = _string(doc, (*where, "expect"), expect)
+            try:
+                re.compile(expect)
+            except re.error as exc:
+                doc.fail((*where, "expect"), f"expected a Python regular expression: {exc}")
+        test = SmokeTest(
+            name=_string(doc, (*where, "name"), data["name"]),
+            run=_string(doc, (*where, "run"), data["run"]),
+            expect=expect,
+            origin=origin,
+        )
+        if any(t.name == test.name for t in tests):
+            doc.fail((*where, "name"), f"duplicate test name {test.name!r}")
+        tests.append(test)
+    return tuple(tests)
+
+
+# --- scalar and collection readers: each returns the value or fails with the path ----------
+
+
+def _mapping(doc: Document, path: KeyPath, value: Any, expected: str = "a mapping") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        doc.fail(path, f"expected {expected}, got {_kind(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            doc.fail(path, f"expected string keys, got {_kind(key)} {key!r}")
+    return value
+
+
+def _list(doc: Document, path: KeyPath, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        doc.fail(path, f"expected a list, got {_kind(value)}")
+    return value
+
+
+def _string(doc: Document, path: KeyPath, value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        doc.fail(path, f"expected a string, got {_kind(value)}")
+    if isinstance(value, (int, float)):
+        doc.fail(path, f"expected a string, got {_kind(value)} (quote it: \"{value}\")")
+    return str(value)
+
+
+def _string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
+    data = _mapping(doc, path, value)
+    return {key: _string(doc, (*path, key), item) for key, item in sorted(data.items())}
+
+
+def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
+    args = _string_map(doc, path, value)
+    for key in args:
+        if not ARG_RE.match(key):
+            doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)", at_key=True)
+    return args
+
+
+def _name(doc: Document, path: KeyPath, value: Any) -> str:
+    name = _string(doc, path, value)
+    if not NAME_RE.match(name):
+        doc.fail(
+            path,
+            f"{name!r} is not a valid image/target name: expected lowercase letters and "
+            "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
+            at_key=not path or not isinstance(path[-1], int),
+        )
+    return name
+
+
+def _platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = _list(doc, path, value)
+    if not items:
+        doc.fail(path, "expected at least one platform (to drop an accelerator, opt out instead)")
+    platforms: list[str] = []
+    for i, item in enumerate(items):
+        platform = _string(doc, (*path, i), item)
+        if platform not in KNOWN_PLATFORMS:
+            doc.fail(
+                (*path, i),
+                f"{platform!r} is not a platform: expected os/arch[/variant], one of "
+                + ", ".join(KNOWN_PLATFORMS),
+            )
+        if platform in platforms:
+            doc.fail((*path, i), f"duplicate platform {platform!r}")
+        platforms.append(platform)
+    return tuple(platforms)
+
+
+def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
+    text = _string(doc, path, value)
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or ".." in pure.parts or not text:
+        doc.fail(path, f"expected a relative path inside the repository, got {text!r}")
+    return str(pure)
+
+
+def _registry(doc: Document, value: Any) -> str:
+    registry = _string(doc, ("registry",), value)
+    for part in registry.split(","):
+        if not REGISTRY_RE.match(part.strip()):
+            doc.fail(
+                ("registry",),
+                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
+                "(comma-separate several)",
+            )
+    return registry
+
+
+def _tag(doc: Document, path: KeyPath, value: Any) -> str:
+    tag = _string(doc, path, value)
+    if not TAG_RE.match(tag):
+        doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
+    return tag
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)

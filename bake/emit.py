@@ -1,0 +1,265 @@
+"""Family → one bake document (plain dicts) → HCL text (python-hcl2) and JSON text.
+
+Both renderings come from the same document, so they cannot drift apart. Strings are
+literals unless wrapped in ``Expr``: literals are escaped so buildx reads back exactly
+the original text (``${`` included); an ``Expr`` is written as a live HCL expression.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import Any
+
+import hcl2
+
+from bake.family import Family, Image
+from bake.naming import VARIABLES, Variables
+
+__all__ = ["Expr", "bake_document", "dockerfile_in_context", "hcl_string", "render_hcl", "render_json"]
+
+HEADER = """\
+# docker-bake.hcl: GENERATED from {source} by `python -m bake generate`. Do not edit.
+# Regenerate with `python -m bake generate`; CI runs `python -m bake check`.
+#
+# Plain buildx works without Python:
+#   docker buildx bake --list targets       # what can be built
+#   docker buildx bake firefox              # one image (its base is built first)
+#   REGISTRY=ghcr.io/you TAG=latest VERSION=1.2.3 docker buildx bake --push all
+"""
+
+# bake functions mirroring bake.naming: semver expansion and the registry × tag product.
+VERSION_TAGS = (
+    'length(regexall("^[0-9]+[.][0-9]+[.][0-9]+$", version)) > 0 ? '
+    '[version, regex("^[0-9]+[.][0-9]+", version), regex("^[0-9]+", version)] : '
+    "compact([version])"
+)
+IMAGE_TAGS = (
+    'flatten([for registry in compact(split(",", REGISTRY)) : '
+    '[for tag in distinct(compact(concat(split(",", TAG), '
+    'version_tags(trimprefix(VERSION, "v")), '
+    'SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : '
+    '"${registry}/${name}:${tag}"]])'
+)
+VERSION_LABEL = 'VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0]'
+
+
+def dockerfile_in_context(dockerfile: str, context: str) -> str:
+    """bake resolves ``dockerfile`` relative to ``context``; the YAML gives repo paths."""
+    return posixpath.relpath(dockerfile, context)
+
+
+class Expr(str):
+    """A live HCL expression (not a literal string)."""
+
+
+def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
+    """The whole bake file as plain data: variables, functions, targets, groups."""
+    defaults = Variables.defaults(family.config)
+    return {
+        "variable": {
+            v.name: {"type": Expr("string"), "default": getattr(defaults, v.name), "description": v.description}
+            for v in VARIABLES
+        },
+        "function": {
+            "version_tags": {"params": [Expr("version")], "result": Expr(VERSION_TAGS)},
+            "image_tags": {"params": [Expr("name")], "result": Expr(IMAGE_TAGS)},
+        },
+        "target": {**_abstract_targets(family), **_image_targets(family)},
+        "group": {
+            g.name: {"description": g.description, "targets": list(g.targets)}
+            for g in family.groups
+        },
+    }
+
+
+def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
+    """``_common`` → ``_app`` and ``_<accelerator>``: what each tier shares."""
+    config = family.config
+    labels: dict[str, Any] = {
+        "org.opencontainers.image.source": config.source,
+        "org.opencontainers.image.licenses": config.licenses,
+        "org.opencontainers.image.vendor": config.vendor,
+        "org.opencontainers.image.revision": Expr("SHA"),
+        "org.opencontainers.image.version": Expr(VERSION_LABEL),
+        "org.opencontainers.image.created": Expr("CREATED"),
+        **config.labels,
+    }
+    base = family.image("base")
+    targets: dict[str, dict[str, Any]] = {
+        "_common": _drop_empty(
+            {
+                "description": "Shared by every image: platforms, OCI labels, build args",
+                "platforms": list(config.platforms),
+                "labels": labels,
+                "args": dict(config.args),
+            }
+        ),
+        "_app": _drop_empty(
+            {
+                "description": "Shared by every app: built FROM the base via the 'base' context",
+                "inherits": ["_common"],
+                "contexts": {"base": "target:base"},
+                "platforms": _narrowed(list(config.platforms), base.platforms),
+            }
+        ),
+    }
+    for spec in config.accelerators:
+        targets[f"_{spec.name}"] = _drop_empty(
+            {
+                "description": f"Shared by every {spec.name} variant: {spec.description}",
+                "inherits": ["_common"],
+                "context": spec.context,
+                "dockerfile": dockerfile_in_context(spec.dockerfile, spec.context),
+                "platforms": _narrowed(list(config.platforms), spec.platforms),
+                "args": dict(spec.args),
+                "labels": dict(spec.labels),
+            }
+        )
+    return targets
+
+
+def _image_targets(family: Family) -> dict[str, dict[str, Any]]:
+    return {image.name: _image_target(family, image) for image in family.images}
+
+
+def _image_target(family: Family, image: Image) -> dict[str, Any]:
+    inherited = _inherited_platforms(family, image)
+    target: dict[str, Any] = {
+        "description": image.description,
+        "inherits": [_tier_target(image)],
+    }
+    if image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+        target["context"] = image.context
+        target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
+    if image.parent is not None and (image.tier != "app" or image.parent != "base"):
+        target["contexts"] = {image.context_name: f"target:{image.parent}"}
+    if list(image.platforms) != inherited:
+        target["platforms"] = list(image.platforms)
+    if image.tier != "accelerator":
+        target["args"] = dict(image.args)
+    tags = [f'image_tags("{name}")' for name in (image.name, *image.aliases)]
+    target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
+    target["labels"] = {
+        "org.opencontainers.image.title": image.name,
+        "org.opencontainers.image.description": image.description,
+        **(image.labels if image.tier != "accelerator" else {}),
+    }
+    return _drop_empty(target)
+
+
+def _tier_target(image: Image) -> str:
+    return {"base": "_common", "app": "_app"}.get(image.tier, f"_{image.accelerator}")
+
+
+def _accelerator_dockerfile(family: Family, image: Image) -> str:
+    return next(s.dockerfile for s in family.config.accelerators if s.name == image.accelerator)
+
+
+def _inherited_platforms(family: Family, image: Image) -> list[str]:
+    """The platforms a target gets from its abstract parent if it sets none itself."""
+    config = family.config
+    if image.tier == "base":
+        return list(config.platforms)
+    if image.tier == "app":
+        return list(family.image("base").platforms)
+    spec = next(s for s in config.accelerators if s.name == image.accelerator)
+    return list(_narrowed(list(config.platforms), spec.platforms) or config.platforms)
+
+
+def _narrowed(outer: list[str], inner: tuple[str, ...] | None) -> list[str] | None:
+    """``inner`` within ``outer`` when it narrows it; None when nothing changes."""
+    narrowed = [p for p in outer if inner is None or p in inner]
+    return None if narrowed == outer else narrowed
+
+
+def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in block.items() if v not in (None, {}, [])}
+
+
+# --- HCL -------------------------------------------------------------------------------
+
+
+def hcl_string(text: str) -> str:
+    """A quoted HCL string literal that evaluates to exactly ``text``."""
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + _escape_templates("".join(out)) + '"'
+
+
+def _escape_templates(text: str) -> str:
+    """``${`` and ``%{`` start interpolations in HCL (and bake JSON) strings: double them."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def _hcl_value(value: Any) -> Any:
+    if isinstance(value, Expr):
+        return str(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list):
+        return [_hcl_value(v) for v in value]
+    if isinstance(value, dict):
+        return {hcl_string(k): _hcl_value(v) for k, v in value.items()}
+    raise TypeError(f"cannot render {value!r} as HCL")
+
+
+def _hcl_block(body: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: _hcl_value(v) for k, v in body.items()}, "__is_block__": True}
+
+
+def render_hcl(family: Family, source: str) -> str:
+    """The bake document as HCL, with a header saying it is generated and from what."""
+    document = bake_document(family)
+    data = {
+        kind: [{hcl_string(name): _hcl_block(body)} for name, body in blocks.items()]
+        for kind, blocks in document.items()
+    }
+    text = hcl2.dumps(data)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return HEADER.format(source=source) + "\n" + text.strip() + "\n"
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Expr):
+        return "${" + str(value) + "}"
+    if isinstance(value, str):
+        return _escape_templates(value)
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    raise TypeError(f"cannot render {value!r} as JSON")
+
+
+def render_json(family: Family) -> str:
+    """The same bake document in bake's JSON form (HCL JSON syntax)."""
+    document = bake_document(family)
+    data: dict[str, Any] = {
+        kind: {name: {k: _json_value(v) for k, v in body.items()} for name, body in blocks.items()}
+        for kind, blocks in document.items()
+    }
+    # In HCL JSON, parameter names and type constraints are bare words, not templates.
+    for name, body in document["function"].items():
+        data["function"][name]["params"] = [str(p) for p in body["params"]]
+    for name, body in document["variable"].items():
+        data["variable"][name]["type"] = str(body["type"])
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

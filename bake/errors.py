@@ -1,0 +1,44 @@
+"""Errors that carry their exit code, caught in exactly one place (``cli.main``)."""
+
+from __future__ import annotations
+
+__all__ = ["BakeError", "ConfigError", "HostError", "CommandError", "PipelineError"]
+
+
+class BakeError(Exception):
+    """Base of every error the user should see as one message, not a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(BakeError):
+    """The family YAML is invalid: names the file, the key path and what was expected."""
+
+    exit_code = 2
+
+    def __init__(self, file: str, path: str, message: str, line: int | None = None) -> None:
+        self.file = file
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{file}:{line}" if line else file
+        at = f" at {path}" if path else ""
+        super().__init__( f"{where}: error{at}: {message}")
+
+
+class HostError(BakeError):
+    """The host lacks something the pipeline needs (docker, buildx, binfmt, registry)."""
+
+    exit_code = 3
+
+
+class CommandError(BakeError):
+    """An external command failed; the message shows it, its exit code and its output."""
+
+    exit_code = 4
+
+
+class PipelineError(BakeError):
+    """A build, test or push step failed; nothing later in the pipeline ran."""
+
+    exit_code = 1

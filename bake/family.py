@@ -1,0 +1,330 @@
+"""Resolve the validated config into the family: every concrete image with its chain,
+platforms, tests and groups. Pure: no files, no processes.
+
+The tiers are base → apps (an app may build on another app) → accelerator variants, one
+``<accelerator>-<app>`` per app that does not opt out. A target's platforms are the
+intersection along its chain, in the order of the family's platform list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from bake.config import AppSpec, Config, ImageSpec, SmokeTest, load_config
+from bake.errors import ConfigError
+from bake.yamlsource import KeyPath, render_path
+
+__all__ = ["Family", "Group", "Image", "load_family", "resolve"]
+
+TIERS = ("base", "app", "accelerator")
+
+
+@dataclass(frozen=True)
+class Image:
+    """One concrete image (a bake target and a repository name)."""
+
+    name: str
+    tier: str  # one of TIERS
+    parent: str | None  # the image this one is built FROM (None for the base)
+    chain: tuple[str, ...]  # image names from the base down to this one
+    accelerator: str | None  # for variants: the accelerator's name
+    description: str
+    dockerfile: str
+    context: str
+    platforms: tuple[str, ...]
+    args: dict[str, str]
+    labels: dict[str, str]
+    tests: tuple[SmokeTest, ...]  # inherited down the chain, the base's first
+    aliases: tuple[str, ...]
+
+    @property
+    def context_name(self) -> str | None:
+        """The named build context the Dockerfile uses as ``FROM`` for its parent."""
+        if self.parent is None:
+            return None
+        return "app" if self.tier == "accelerator" else "base"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A bake group: a name for a set of targets (and other groups)."""
+
+    name: str
+    description: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    """The resolved family: images in build order (parents first) and groups."""
+
+    config: Config
+    images: tuple[Image, ...]
+    groups: tuple[Group, ...]
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def image(self, name: str) -> Image:
+        for image in self.images:
+            if image.name == name:
+                return image
+        raise KeyError(name)
+
+    def group(self, name: str) -> Group:
+        for group in self.groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every selectable name: images first, then groups."""
+        return tuple(i.name for i in self.images) + tuple(g.name for g in self.groups)
+
+    def select(self, name: str) -> tuple[Image, ...]:
+        """The images a target or group name stands for, in build order."""
+        wanted = self._expand(name, set())
+        return tuple(image for image in self.images if image.name in wanted)
+
+    def _expand(self, name: str, seen: set[str]) -> set[str]:
+        if name in (i.name for i in self.images):
+            return {name}
+        if name not in (g.name for g in self.groups):
+            hint = difflib.get_close_matches(name, self.names, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(self.config.file, "", f"no target or group named {name!r}{maybe}")
+        if name in seen:
+            return set()
+        seen.add(name)
+        found: set[str] = set()
+        for target in self.group(name).targets:
+            found |= self._expand(target, seen)
+        return found
+
+    def children(self, name: str) -> tuple[Image, ...]:
+        return tuple(image for image in self.images if image.parent == name)
+
+
+def load_family(path: Path) -> Family:
+    """Load, validate and resolve the family file at ``path``."""
+    return resolve(load_config(path))
+
+
+def resolve(config: Config) -> Family:
+    """Config → Family; raises ConfigError for relations that do not hold."""
+    base = _base_image(config)
+    apps = _app_images(config, base)
+    variants = _variant_images(config, apps)
+    images = (base, *apps, *variants)
+    groups = _groups(config, apps, variants)
+    _check_unique_names(config, images, groups)
+    return Family(config=config, images=images, groups=groups)
+
+
+def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
+    return ConfigError(config.file, render_path(path), message, _line(config, path))
+
+
+def _line(config: Config, path: KeyPath) -> int | None:
+    return config.document.line_of(path) if config.document is not None else None
+
+
+def _intersect(outer: tuple[str, ...], inner: tuple[str, ...] | None) -> tuple[str, ...]:
+    if inner is None:
+        return outer
+    return tuple(p for p in outer if p in inner)
+
+
+def _base_image(config: Config) -> Image:
+    spec = config.base
+    platforms = _intersect(config.platforms, spec.platforms)
+    if not platforms:
+        raise _fail(
+            config,
+            ("base", "platforms"),
+            f"the base has no platform in common with the family's platforms "
+            f"{list(config.platforms)}",
+        )
+    return _image(spec, "base", None, ("base",), None, platforms, spec.tests)
+
+
+def _image(
+    spec: ImageSpec,
+    tier: str,
+    parent: str | None,
+    chain: tuple[str, ...],
+    accelerator: str | None,
+    platforms: tuple[str, ...],
+    tests: tuple[SmokeTest, ...],
+    **overrides: str,
+) -> Image:
+    return Image(
+        name=overrides.get("name", spec.name),
+        tier=tier,
+        parent=parent,
+        chain=chain,
+        accelerator=accelerator,
+        description=overrides.get("description", spec.description),
+        dockerfile=overrides.get("dockerfile", spec.dockerfile),
+        context=overrides.get("context", spec.context),
+        platforms=platforms,
+        args=dict(spec.args),
+        labels=dict(spec.labels),
+        tests=tests,
+        aliases=spec.aliases if accelerator is None else (),
+    )
+
+
+def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
+    """Apps in build order (parents first); unknown parents and cycles are errors."""
+    specs = {app.name: app for app in config.apps}
+    done: dict[str, Image] = {"base": base}
+    ordered: list[Image] = []
+
+    def visit(spec: AppSpec, trail: tuple[str, ...]) -> Image:
+        if spec.name in done:
+            return done[spec.name]
+        if spec.name in trail:
+            cycle = " → ".join((*trail[trail.index(spec.name) :], spec.name))
+            raise _fail(config, ("apps", spec.name, "parent"), f"parent cycle: {cycle}")
+        if spec.parent != "base" and spec.parent not in specs:
+            hint = difflib.get_close_matches(spec.parent, ["base", *specs], n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise _fail(
+                config,
+                ("apps", spec.name, "parent"),
+                f"unknown parent {spec.parent!r}{maybe} (expected 'base' or an app name)",
+            )
+        parent = done.get(spec.parent) or visit(specs[spec.parent], (*trail, spec.name))
+        image = _app_image(config, spec, parent)
+        done[spec.name] = image
+        ordered.append(image)
+        return image
+
+    for spec in config.apps:
+        visit(spec, ())
+    return tuple(ordered)
+
+
+def _app_image(config: Config, spec: AppSpec, parent: Image) -> Image:
+    platforms = _intersect(parent.platforms, spec.platforms)
+    chain = (*parent.chain, spec.name)
+    if not platforms:
+        raise _fail(
+            config,
+            ("apps", spec.name, "platforms"),
+            f"the chain {' → '.join(chain)} has no platform in common "
+            f"({parent.name}: {list(parent.platforms)}, {spec.name}: {list(spec.platforms or ())})",
+        )
+    return _image(spec, "app", parent.name, chain, None, platforms, (*parent.tests, *spec.tests))
+
+
+def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...]:
+    """One ``<accelerator>-<app>`` image per app and accelerator, unless opted out."""
+    accelerators = {spec.name: spec for spec in config.accelerators}
+    app_specs = {spec.name: spec for spec in config.apps}
+    for spec in config.accelerators:
+        if spec.aliases:
+            raise _fail(
+                config,
+                ("accelerators", spec.name, "aliases"),
+                "accelerators are not images of their own; put aliases on an app",
+            )
+    for app in config.apps:
+        for name in app.accelerators:
+            if name not in accelerators:
+                hint = difflib.get_close_matches(name, list(accelerators), n=1)
+                maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise _fail(
+                    config,
+                    ("apps", app.name, "accelerators", name),
+                    f"unknown accelerator {name!r}{maybe} "
+                    f"(defined: {', '.join(accelerators) or 'none'})",
+                )
+    variants: list[Image] = []
+    for accelerator in config.accelerators:
+        for app in apps:
+            use = app_specs[app.name].accelerators.get(accelerator.name)
+            if use is not None and not use.enabled:
+                continue
+            variants.append(_variant_image(config, app, accelerator, use))
+    return tuple(variants)
+
+
+def _variant_image(config: Config, app: Image, accelerator: ImageSpec, use) -> Image:  # noqa: ANN001
+    name = f"{accelerator.name}-{app.name}"
+    chain = (*app.chain, name)
+    platforms = _intersect(app.platforms, accelerator.platforms)
+    if not platforms:
+        raise _fail(
+            config,
+            ("apps", app.name),
+            f"the chain {' → '.join(chain)} has no platform in common "
+            f"({app.name}: {list(app.platforms)}, {accelerator.name}: "
+            f"{list(accelerator.platforms or ())}); restrict the platforms or opt out "
+            f"with apps.{app.name}.accelerators.{accelerator.name}: false",
+        )
+    overrides = {"name": name, "description": f"{app.description} — {accelerator.description}"}
+    if use is not None and use.dockerfile:
+        overrides["dockerfile"] = use.dockerfile
+        overrides["context"] = use.context or str(PurePosixPath(use.dockerfile).parent)
+    return _image(
+        accelerator,
+        "accelerator",
+        app.name,
+        chain,
+        accelerator.name,
+        platforms,
+        (*app.tests, *accelerator.tests),
+        **overrides,
+    )
+
+
+def _groups(config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]) -> tuple[Group, ...]:
+    everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
+    groups = [
+        Group("default", "The whole family (same as 'all')", ("all",)),
+        Group("all", "Every image of the family", everything),
+        Group("apps", "Every app image (no accelerator variants)", tuple(a.name for a in apps)),
+    ]
+    for accelerator in config.accelerators:
+        members = tuple(v.name for v in variants if v.accelerator == accelerator.name)
+        description = f"Every {accelerator.name} variant"
+        groups.append(Group(accelerator.name, description, members))
+    for app in apps:
+        members = (app.name, *(v.name for v in variants if v.parent == app.name))
+        groups.append(Group(f"{app.name}-all", f"{app.name} and its accelerator variants", members))
+    return tuple(groups)
+
+
+def _check_unique_names(
+    config: Config, images: tuple[Image, ...], groups: tuple[Group, ...]
+) -> None:
+    """Targets, groups and published names (aliases) share one namespace."""
+    owner: dict[str, str] = {}
+    for image in images:
+        for name, what in [(image.name, "image"), *((a, f"alias of {image.name}") for a in image.aliases)]:
+            if name in owner:
+                raise _fail(config, _path_of(config, image), f"duplicate name {name!r} ({what} and {owner[name]})")
+            owner[name] = what
+    for group in groups:
+        if group.name in owner:
+            raise _fail(
+                config,
+                (),
+                f"duplicate name {group.name!r}: the group {group.name!r} and the "
+                f"{owner[group.name]} — rename one",
+            )
+        owner[group.name] = f"group {group.name!r}"
+
+
+def _path_of(config: Config, image: Image) -> KeyPath:
+    if image.tier == "base":
+        return ("base",)
+    if image.tier == "app":
+        return ("apps", image.name)
+    return ("accelerators", image.accelerator or "")

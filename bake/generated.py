@@ -1,0 +1,81 @@
+"""The generated files on disk: what they should say, writing them atomically, and
+telling the user how the committed ones differ (``check``).
+
+Writes go to a temporary file in the same folder and are renamed into place only after
+every file has rendered, so an error leaves the old files untouched.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+from bake.emit import render_hcl, render_json
+from bake.family import Family
+
+__all__ = ["HCL_NAME", "JSON_NAME", "expected_files", "stale_files", "write_files"]
+
+HCL_NAME = "docker-bake.hcl"
+JSON_NAME = "docker-bake.json"
+
+
+def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
+    """Path → text of every generated file, next to the family YAML."""
+    root = family.root
+    source = _display(config_path, root)
+    return {
+        root / HCL_NAME: render_hcl(family, source),
+        root / JSON_NAME: render_json(family),
+    }
+
+
+def write_files(files: dict[Path, str]) -> list[Path]:
+    """Write every file atomically; returns the ones whose content changed."""
+    changed = [path for path, text in files.items() if _read(path) != text]
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path in changed:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(files[path])
+            os.chmod(tmp, 0o644)
+            staged.append((Path(tmp), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return changed
+
+
+def stale_files(files: dict[Path, str]) -> dict[Path, str]:
+    """Path → unified diff (committed → expected) for every file that is out of date."""
+    diffs: dict[Path, str] = {}
+    for path, text in files.items():
+        current = _read(path)
+        if current == text:
+            continue
+        diff = difflib.unified_diff(
+            (current or "").splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=f"{path.name} (on disk)" if current is not None else f"{path.name} (missing)",
+            tofile=f"{path.name} (generated)",
+        )
+        diffs[path] = "".join(diff)
+    return diffs
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _display(config_path: Path, root: Path) -> str:
+    try:
+        return config_path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return config_path.name

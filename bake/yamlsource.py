@@ -1,0 +1,136 @@
+"""Read a YAML document so that every later complaint can name its file, key path and line.
+
+PyYAML silently keeps the last of two equal keys; a family file with two ``firefox``
+entries is a mistake the user must hear about, so duplicates are rejected here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from bake.errors import ConfigError
+
+__all__ = ["Document", "KeyPath", "load_document", "render_path"]
+
+KeyPath = tuple[str | int, ...]
+
+
+def render_path(path: KeyPath) -> str:
+    """``("apps", "firefox", "tests", 0)`` → ``apps.firefox.tests[0]``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first defined on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+class Document:
+    """A parsed YAML file plus its node tree, for line numbers in error messages."""
+
+    def __init__(self, file: str, data: Any, root: yaml.Node | None) -> None:
+        self.file = file
+        self.data = data
+        self._root = root
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The 1-based line of the value at ``path`` (or its nearest ancestor)."""
+        node = self._root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+    def key_line(self, path: KeyPath) -> int | None:
+        """The line of the *key* at the end of ``path`` (for unknown-key errors)."""
+        parent = self._root
+        for part in path[:-1]:
+            parent = _child(parent, part)
+            if parent is None:
+                return self.line_of(path)
+        if isinstance(parent, yaml.MappingNode):
+            for key_node, _ in parent.value:
+                if key_node.value == path[-1]:
+                    return key_node.start_mark.line + 1
+        return self.line_of(path)
+
+    def fail(self, path: KeyPath, message: str, *, at_key: bool = False) -> NoReturn:
+        """Raise the one ConfigError for the value (or key) at ``path``."""
+        line = self.key_line(path) if at_key else self.line_of(path)
+        raise ConfigError(self.file, render_path(path), message, line)
+
+    def check_keys(
+        self, path: KeyPath, mapping: Mapping[str, Any], allowed: Iterable[str]
+    ) -> None:
+        """Fail on the first key not in ``allowed``, with a did-you-mean hint."""
+        allowed = list(allowed)
+        for key in mapping:
+            if key in allowed:
+                continue
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            self.fail(
+                (*path, key),
+                f"unknown key {key!r}{maybe} (expected one of: {', '.join(allowed)})",
+                at_key=True,
+            )
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if key_node.value == part:
+                return value_node
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            return node.value[part]
+    return None
+
+
+def load_document(path: Path) -> Document:
+    """Parse ``path``; any read or YAML error becomes a ConfigError naming the line."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(file, "", f"cannot read the file: {exc.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = " ".join(filter(None, [exc.context, exc.problem]))
+        raise ConfigError(file, "", f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, "", f"invalid YAML: {exc}") from None
+    return Document(file, data, root)

@@ -1,0 +1,367 @@
+# docker-bake.hcl: GENERATED from family.yaml by `python -m bake generate`. Do not edit.
+# Regenerate with `python -m bake generate`; CI runs `python -m bake check`.
+#
+# Plain buildx works without Python:
+#   docker buildx bake --list targets       # what can be built
+#   docker buildx bake firefox              # one image (its base is built first)
+#   REGISTRY=ghcr.io/you TAG=latest VERSION=1.2.3 docker buildx bake --push all
+
+variable "REGISTRY" {
+  type        = string
+  default     = "ghcr.io/example/neko"
+  description = "Registry and namespace to publish under; comma-separate several"
+}
+
+variable "TAG" {
+  type        = string
+  default     = "latest"
+  description = "Tags to publish, comma-separated; include 'latest' to move it"
+}
+
+variable "VERSION" {
+  type        = string
+  default     = ""
+  description = "Release version: 1.2.3 also publishes 1.2 and 1 (a v prefix is dropped)"
+}
+
+variable "SHA" {
+  type        = string
+  default     = ""
+  description = "Git commit: the revision label, and a sha-<first 7> tag when set"
+}
+
+variable "CREATED" {
+  type        = string
+  default     = ""
+  description = "Build time (RFC 3339) for the org.opencontainers.image.created label"
+}
+
+function "version_tags" {
+  params = [
+    version,
+  ]
+  result = length(regexall("^[0-9]+[.][0-9]+[.][0-9]+$", version)) > 0 ? [version, regex("^[0-9]+[.][0-9]+", version), regex("^[0-9]+", version)] : compact([version])
+}
+
+function "image_tags" {
+  params = [
+    name,
+  ]
+  result = flatten([for registry in compact(split(",", REGISTRY)) : [for tag in distinct(compact(concat(split(",", TAG), version_tags(trimprefix(VERSION, "v")), SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : "${registry}/${name}:${tag}"]])
+}
+
+target "_common" {
+  description = "Shared by every image: platforms, OCI labels, build args"
+  platforms   = [
+    "linux/amd64",
+    "linux/arm64",
+    "linux/arm/v7",
+  ]
+  labels      = {
+    "org.opencontainers.image.source"   = "https://github.com/example/neko-family",
+    "org.opencontainers.image.licenses" = "Apache-2.0",
+    "org.opencontainers.image.vendor"   = "",
+    "org.opencontainers.image.revision" = SHA,
+    "org.opencontainers.image.version"  = VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0],
+    "org.opencontainers.image.created"  = CREATED,
+  }
+}
+
+target "_app" {
+  description = "Shared by every app: built FROM the base via the 'base' context"
+  inherits    = [
+    "_common",
+  ]
+  contexts    = {
+    "base" = "target:base",
+  }
+}
+
+target "_nvidia" {
+  description = "Shared by every nvidia variant: NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_common",
+  ]
+  context     = "dockerfiles/accelerators/nvidia"
+  dockerfile  = "Dockerfile"
+  platforms   = [
+    "linux/amd64",
+    "linux/arm64",
+  ]
+}
+
+target "_intel" {
+  description = "Shared by every intel variant: Intel VA-API (intel-media-va-driver)"
+  inherits    = [
+    "_common",
+  ]
+  context     = "dockerfiles/accelerators/intel"
+  dockerfile  = "Dockerfile"
+  platforms   = [
+    "linux/amd64",
+  ]
+}
+
+target "base" {
+  description = "Debian desktop runtime (Xvfb, Openbox, PulseAudio, noVNC on port 8080)"
+  inherits    = [
+    "_common",
+  ]
+  context     = "dockerfiles/base"
+  dockerfile  = "Dockerfile"
+  tags        = image_tags("base")
+  labels      = {
+    "org.opencontainers.image.title"       = "base",
+    "org.opencontainers.image.description" = "Debian desktop runtime (Xvfb, Openbox, PulseAudio, noVNC on port 8080)",
+  }
+}
+
+target "firefox" {
+  description = "Firefox ESR in the browser-reachable desktop"
+  inherits    = [
+    "_app",
+  ]
+  context     = "dockerfiles/apps/firefox"
+  dockerfile  = "Dockerfile"
+  tags        = concat(image_tags("firefox"), image_tags("arm-firefox"))
+  labels      = {
+    "org.opencontainers.image.title"       = "firefox",
+    "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop",
+  }
+}
+
+target "chromium" {
+  description = "Chromium in the browser-reachable desktop"
+  inherits    = [
+    "_app",
+  ]
+  context     = "dockerfiles/apps/chromium"
+  dockerfile  = "Dockerfile"
+  tags        = concat(image_tags("chromium"), image_tags("arm-chromium"))
+  labels      = {
+    "org.opencontainers.image.title"       = "chromium",
+    "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop",
+  }
+}
+
+target "vlc" {
+  description = "VLC media player in the desktop"
+  inherits    = [
+    "_app",
+  ]
+  context     = "dockerfiles/apps/vlc"
+  dockerfile  = "Dockerfile"
+  tags        = image_tags("vlc")
+  labels      = {
+    "org.opencontainers.image.title"       = "vlc",
+    "org.opencontainers.image.description" = "VLC media player in the desktop",
+  }
+}
+
+target "thunderbird" {
+  description = "Thunderbird mail client in the desktop"
+  inherits    = [
+    "_app",
+  ]
+  context     = "dockerfiles/apps/thunderbird"
+  dockerfile  = "Dockerfile"
+  tags        = image_tags("thunderbird")
+  labels      = {
+    "org.opencontainers.image.title"       = "thunderbird",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop",
+  }
+}
+
+target "nvidia-firefox" {
+  description = "Firefox ESR in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_nvidia",
+  ]
+  contexts    = {
+    "app" = "target:firefox",
+  }
+  tags        = image_tags("nvidia-firefox")
+  labels      = {
+    "org.opencontainers.image.title"       = "nvidia-firefox",
+    "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+  }
+}
+
+target "nvidia-chromium" {
+  description = "Chromium in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_nvidia",
+  ]
+  contexts    = {
+    "app" = "target:chromium",
+  }
+  tags        = image_tags("nvidia-chromium")
+  labels      = {
+    "org.opencontainers.image.title"       = "nvidia-chromium",
+    "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+  }
+}
+
+target "nvidia-vlc" {
+  description = "VLC media player in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_nvidia",
+  ]
+  contexts    = {
+    "app" = "target:vlc",
+  }
+  tags        = image_tags("nvidia-vlc")
+  labels      = {
+    "org.opencontainers.image.title"       = "nvidia-vlc",
+    "org.opencontainers.image.description" = "VLC media player in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+  }
+}
+
+target "nvidia-thunderbird" {
+  description = "Thunderbird mail client in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_nvidia",
+  ]
+  contexts    = {
+    "app" = "target:thunderbird",
+  }
+  tags        = image_tags("nvidia-thunderbird")
+  labels      = {
+    "org.opencontainers.image.title"       = "nvidia-thunderbird",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+  }
+}
+
+target "intel-firefox" {
+  description = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)"
+  inherits    = [
+    "_intel",
+  ]
+  contexts    = {
+    "app" = "target:firefox",
+  }
+  tags        = image_tags("intel-firefox")
+  labels      = {
+    "org.opencontainers.image.title"       = "intel-firefox",
+    "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)",
+  }
+}
+
+target "intel-chromium" {
+  description = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)"
+  inherits    = [
+    "_intel",
+  ]
+  contexts    = {
+    "app" = "target:chromium",
+  }
+  tags        = image_tags("intel-chromium")
+  labels      = {
+    "org.opencontainers.image.title"       = "intel-chromium",
+    "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)",
+  }
+}
+
+target "intel-thunderbird" {
+  description = "Thunderbird mail client in the desktop — Intel VA-API (intel-media-va-driver)"
+  inherits    = [
+    "_intel",
+  ]
+  contexts    = {
+    "app" = "target:thunderbird",
+  }
+  tags        = image_tags("intel-thunderbird")
+  labels      = {
+    "org.opencontainers.image.title"       = "intel-thunderbird",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop — Intel VA-API (intel-media-va-driver)",
+  }
+}
+
+group "default" {
+  description = "The whole family (same as 'all')"
+  targets     = [
+    "all",
+  ]
+}
+
+group "all" {
+  description = "Every image of the family"
+  targets     = [
+    "base",
+    "firefox",
+    "chromium",
+    "vlc",
+    "thunderbird",
+    "nvidia-firefox",
+    "nvidia-chromium",
+    "nvidia-vlc",
+    "nvidia-thunderbird",
+    "intel-firefox",
+    "intel-chromium",
+    "intel-thunderbird",
+  ]
+}
+
+group "apps" {
+  description = "Every app image (no accelerator variants)"
+  targets     = [
+    "firefox",
+    "chromium",
+    "vlc",
+    "thunderbird",
+  ]
+}
+
+group "nvidia" {
+  description = "Every nvidia variant"
+  targets     = [
+    "nvidia-firefox",
+    "nvidia-chromium",
+    "nvidia-vlc",
+    "nvidia-thunderbird",
+  ]
+}
+
+group "intel" {
+  description = "Every intel variant"
+  targets     = [
+    "intel-firefox",
+    "intel-chromium",
+    "intel-thunderbird",
+  ]
+}
+
+group "firefox-all" {
+  description = "firefox and its accelerator variants"
+  targets     = [
+    "firefox",
+    "nvidia-firefox",
+    "intel-firefox",
+  ]
+}
+
+group "chromium-all" {
+  description = "chromium and its accelerator variants"
+  targets     = [
+    "chromium",
+    "nvidia-chromium",
+    "intel-chromium",
+  ]
+}
+
+group "vlc-all" {
+  description = "vlc and its accelerator variants"
+  targets     = [
+    "vlc",
+    "nvidia-vlc",
+  ]
+}
+
+group "thunderbird-all" {
+  description = "thunderbird and its accelerator variants"
+  targets     = [
+    "thunderbird",
+    "nvidia-thunderbird",
+    "intel-thunderbird",
+  ]
+}
