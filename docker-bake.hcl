@@ -60,7 +60,6 @@ target "_common" {
   labels      = {
     "org.opencontainers.image.source"   = "https://github.com/example/neko-family",
     "org.opencontainers.image.licenses" = "Apache-2.0",
-    "org.opencontainers.image.vendor"   = "",
     "org.opencontainers.image.revision" = SHA,
     "org.opencontainers.image.version"  = VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0],
     "org.opencontainers.image.created"  = CREATED,

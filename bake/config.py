@@ -185,7 +185,7 @@ def _image_fields(
     tests = _list(doc, (*path, "tests"), data.get("tests") or [])
     return {
         "name": name,
-        "description": _string(doc, (*path, "description"), data.get("description", "")),
+        "description": _description(doc, (*path, "description"), data.get("description")),
         "dockerfile": dockerfile,
         "context": context,
         "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
@@ -284,6 +284,13 @@ def _string(doc: Document, path: KeyPath, value: Any) -> str:
     if isinstance(value, (int, float)):
         doc.fail(path, f"expected a string, got {_kind(value)} (quote it: \"{value}\")")
     return str(value)
+
+
+def _description(doc: Document, path: KeyPath, value: Any) -> str:
+    # bake treats an empty description as unset and would show the tier's instead.
+    if value is None or value == "":
+        doc.fail(path, "expected a non-empty description (docker buildx bake --list shows it)")
+    return _string(doc, path, value)
 
 
 def _string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 import hcl2
 
 from bake.family import Family, Image
-from bake.naming import VARIABLES, Variables
+from bake.naming import VARIABLES, Variables, static_labels
 
 __all__ = ["Expr", "bake_document", "dockerfile_in_context", "hcl_string", "render_hcl", "render_json"]
 
@@ -77,9 +77,7 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
     """``_common`` → ``_app`` and ``_<accelerator>``: what each tier shares."""
     config = family.config
     labels: dict[str, Any] = {
-        "org.opencontainers.image.source": config.source,
-        "org.opencontainers.image.licenses": config.licenses,
-        "org.opencontainers.image.vendor": config.vendor,
+        **static_labels(config),
         "org.opencontainers.image.revision": Expr("SHA"),
         "org.opencontainers.image.version": Expr(VERSION_LABEL),
         "org.opencontainers.image.created": Expr("CREATED"),
@@ -174,7 +172,7 @@ def _narrowed(outer: list[str], inner: tuple[str, ...] | None) -> list[str] | No
 
 
 def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in block.items() if v not in (None, {}, [])}
+    return {k: v for k, v in block.items() if v is not None and v != {} and v != []}
 
 
 # --- HCL -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ __all__ = [
     "image_labels",
     "image_refs",
     "semver_tags",
+    "static_labels",
 ]
 
 _SEMVER = re.compile(r"^[0-9]+[.][0-9]+[.][0-9]+$")
@@ -94,12 +95,20 @@ def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
     )
 
 
-def common_labels(config: Config, variables: Variables) -> dict[str, str]:
-    """Labels every image carries (before its own title and description)."""
+def static_labels(config: Config) -> dict[str, str]:
+    """The OCI labels fixed by the family file (empty ones are left out)."""
     labels = {
         "org.opencontainers.image.source": config.source,
         "org.opencontainers.image.licenses": config.licenses,
         "org.opencontainers.image.vendor": config.vendor,
+    }
+    return {key: value for key, value in labels.items() if value}
+
+
+def common_labels(config: Config, variables: Variables) -> dict[str, str]:
+    """Labels every image carries (before its own title and description)."""
+    labels = {
+        **static_labels(config),
         "org.opencontainers.image.revision": variables.SHA,
         "org.opencontainers.image.version": variables.VERSION.removeprefix("v")
         or variables.TAG.split(",")[0],

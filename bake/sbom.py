@@ -1,0 +1,102 @@
+"""Which attestations every build carries: SLSA provenance always, an SPDX SBOM when a
+generator image can be had.
+
+BuildKit's default SBOM generator (docker/buildkit-syft-scanner) lives on Docker Hub,
+which this project's hosts cannot reach. ``tools/sbom-scanner`` is a small generator of
+our own (SPDX 2.3 from the dpkg database); when no generator is chosen, it is built and
+pushed to the local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
+another image (e.g. docker/buildkit-syft-scanner where Docker Hub is reachable), or
+``off`` for provenance only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bake import host, run
+from bake.errors import BakeError, HostError
+
+__all__ = [
+    "AUTO",
+    "SCANNER_DIR",
+    "Attestations",
+    "attestations",
+    "ensure_local_scanner",
+    "scanner_ref",
+]
+
+AUTO = "auto"
+OFF = ("off", "none", "false", "0", "")
+SCANNER_DIR = Path(__file__).resolve().parent.parent / "tools" / "sbom-scanner"
+SCANNER_NAME = "bake-tools/sbom-scanner"
+SCANNER_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
+PROVENANCE = "https://slsa.dev/provenance/"
+SPDX = "https://spdx.dev/Document"
+
+
+@dataclass(frozen=True)
+class Attestations:
+    """The ``attest`` entries every target gets, and the predicate types they yield."""
+
+    sbom_generator: str | None  # None: provenance only
+
+    def set_args(self) -> list[str]:
+        """``--set`` overrides for bake (they add to, not replace, each target's list)."""
+        args = ["--set", "*.attest=type=provenance,mode=max"]
+        if self.sbom_generator:
+            args += ["--set", f"*.attest=type=sbom,generator={self.sbom_generator}"]
+        return args
+
+    @property
+    def predicate_prefixes(self) -> tuple[str, ...]:
+        """What every platform's attestation manifest must hold (predicate type prefixes)."""
+        return (PROVENANCE, SPDX) if self.sbom_generator else (PROVENANCE,)
+
+
+def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
+    """The generator's ref, tagged by a hash of its sources so an edit gets a new image."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"{registry_host}/{SCANNER_NAME}:{digest.hexdigest()[:12]}"
+
+
+def ensure_local_scanner(registry_host: str) -> str:
+    """Build and push ``tools/sbom-scanner`` to the local registry unless already there."""
+    ref = scanner_ref(registry_host)
+    probe = run.run(
+        ["docker", "buildx", "imagetools", "inspect", "--raw", ref],
+        capture=True, check=False, echo=False,
+    )
+    if probe.returncode != 0:
+        run.run([
+            "docker", "buildx", "build", "--platform", ",".join(SCANNER_PLATFORMS),
+            "--provenance=false", "--tag", ref, "--push", str(SCANNER_DIR),
+        ])
+    return ref
+
+
+def attestations(setting: str, tools_registry: str) -> Attestations:
+    """Resolve ``BAKE_SBOM_GENERATOR`` (``setting``): an image ref, ``off``, or ``auto``."""
+    if setting.lower() in OFF:
+        return Attestations(sbom_generator=None)
+    if setting != AUTO:
+        return Attestations(sbom_generator=setting)
+    try:
+        host.check_registry(tools_registry)
+        registry_host = host.local_registry(tools_registry)
+        if registry_host is None:
+            raise HostError(f"{tools_registry} is not a local registry")
+        return Attestations(sbom_generator=ensure_local_scanner(registry_host))
+    except BakeError as exc:
+        print(
+            f"note: SBOM attestations are off: the local SBOM generator could not be set up "
+            f"({exc}).\n      Set BAKE_SBOM_GENERATOR=<image> (e.g. docker/buildkit-syft-scanner "
+            "where Docker Hub is reachable) or start the local registry (scripts/setup-host.sh).",
+            file=sys.stderr,
+        )
+        return Attestations(sbom_generator=None)

@@ -1,0 +1,128 @@
+"""Smoke tests: every declared test, plus an architecture check, for every image × platform,
+run in the loaded image under QEMU (``docker run --platform``), a few at a time.
+
+Planning (``plan_checks``) and judging (``judge``) are pure; only ``run_check`` starts
+containers. ``--pull never`` makes sure the image tested is the one just built and loaded,
+never a same-named image fetched from the registry.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from bake import run
+from bake.errors import BakeError
+from bake.family import Image
+
+__all__ = ["ARCHITECTURES", "Check", "Outcome", "arch_check", "command", "judge", "plan_checks", "run_checks"]
+
+# platform → (`uname -m`, `dpkg --print-architecture`) inside a container of that platform.
+ARCHITECTURES = {
+    "linux/amd64": ("x86_64", "amd64"),
+    "linux/arm64": ("aarch64", "arm64"),
+    "linux/arm/v7": ("armv7l", "armhf"),
+    "linux/386": ("i686", "i386"),
+    "linux/ppc64le": ("ppc64le", "ppc64el"),
+    "linux/s390x": ("s390x", "s390x"),
+    "linux/riscv64": ("riscv64", "riscv64"),
+}
+ARCH_CHECK = "architecture"
+ARCH_SCRIPT = 'echo "uname=$(uname -m) dpkg=$(dpkg --print-architecture)"'
+OUTPUT_LIMIT = 4000  # characters of output kept per check (the tail), for the report
+
+
+@dataclass(frozen=True)
+class Check:
+    """One command to run in one image on one platform, and what its output must match."""
+
+    image: str
+    platform: str
+    ref: str
+    name: str
+    script: str
+    expect: str | None = None
+    origin: str = ""  # the image that declared the test ("" for the architecture check)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one check went."""
+
+    check: Check
+    passed: bool
+    seconds: float
+    returncode: int
+    output: str  # stdout+stderr (tail)
+    reason: str = ""  # why it failed, one line
+
+
+def arch_check(image: str, platform: str, ref: str) -> Check:
+    """``uname -m`` and ``dpkg --print-architecture`` must name the platform's architecture."""
+    uname, dpkg = ARCHITECTURES[platform]
+    expect = rf"(?m)^uname={re.escape(uname)} dpkg={re.escape(dpkg)}$"
+    return Check(image, platform, ref, ARCH_CHECK, ARCH_SCRIPT, expect)
+
+
+def plan_checks(images: Sequence[Image], refs: Callable[[Image], Sequence[str]]) -> tuple[Check, ...]:
+    """Image × platform × (architecture check, then the image's tests), in build order."""
+    checks: list[Check] = []
+    for image in images:
+        ref = refs(image)[0]
+        for platform in image.platforms:
+            if platform in ARCHITECTURES:
+                checks.append(arch_check(image.name, platform, ref))
+            checks += [
+                Check(image.name, platform, ref, t.name, t.run, t.expect, t.origin)
+                for t in image.tests
+            ]
+    return tuple(checks)
+
+
+def command(check: Check, name: str | None = None) -> list[str]:
+    """The ``docker run`` for one check (``name`` lets a timeout remove the container)."""
+    cmd = ["docker", "run", "--rm", "--pull", "never", "--platform", check.platform]
+    if name:
+        cmd += ["--name", name]
+    return [*cmd, "--entrypoint", "/bin/sh", check.ref, "-c", check.script]
+
+
+def judge(check: Check, returncode: int, output: str, seconds: float) -> Outcome:
+    """Exit 0 is required, and ``expect`` (a regex) must be found in stdout+stderr."""
+    reason = ""
+    if returncode == run.TIMEOUT_EXIT:
+        reason = "timed out"
+    elif returncode != 0:
+        reason = f"exit code {returncode}"
+    elif check.expect is not None and not re.search(check.expect, output):
+        reason = f"output does not match /{check.expect}/"
+    tail = output if len(output) <= OUTPUT_LIMIT else "…" + output[-OUTPUT_LIMIT:]
+    return Outcome(check, not reason, seconds, returncode, tail, reason)
+
+
+def run_check(check: Check, timeout: float) -> Outcome:
+    """Run one check in a fresh container; a hung emulated process is killed at ``timeout``."""
+    name = f"bake-smoke-{uuid.uuid4().hex[:12]}"
+    start = time.monotonic()
+    proc = run.run(command(check, name), capture=True, check=False, timeout=timeout)
+    seconds = time.monotonic() - start
+    if proc.returncode == run.TIMEOUT_EXIT:
+        _remove_container(name)
+    return judge(check, proc.returncode, (proc.stdout or "") + (proc.stderr or ""), seconds)
+
+
+def run_checks(checks: Sequence[Check], jobs: int = 2, timeout: float = 600.0) -> tuple[Outcome, ...]:
+    """Run every check, ``jobs`` at a time; outcomes come back in the order of ``checks``."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return tuple(pool.map(lambda check: run_check(check, timeout), checks))
+
+
+def _remove_container(name: str) -> None:
+    try:
+        run.run(["docker", "rm", "--force", name], capture=True, check=False, echo=False)
+    except BakeError:
+        pass

@@ -1,0 +1,121 @@
+"""The emitted files against the real buildx parser: `docker buildx bake --print` on the
+HCL and on the JSON must agree with each other and with what the model says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bake.emit import dockerfile_in_context
+from bake.family import Family, Image, load_family
+from bake.generated import expected_files, write_files
+from bake.naming import Variables, image_labels, image_refs
+from tests.buildx import bake_print, require_buildx
+
+REPO = Path(__file__).resolve().parent.parent
+FAMILIES = {
+    "reference": REPO / "family.yaml",
+    "emit-fixture": REPO / "tests/fixtures/emit/family.yaml",
+}
+ENVIRONMENTS = [
+    {},
+    {"REGISTRY": "127.0.0.1:5000/ci", "TAG": "", "VERSION": "v2.10.3", "SHA": "0123456789abcdef"},
+    {"REGISTRY": "a.example/x,b.example/y", "TAG": "latest,nightly", "VERSION": "3.0.0-rc.1"},
+    {"TAG": "edge", "CREATED": "2026-11-28T00:00:00Z", "SHA": "abc"},
+]
+
+
+@pytest.fixture(scope="module", params=sorted(FAMILIES))
+def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Family, Path]:
+    """The family and a folder holding its freshly generated bake files."""
+    require_buildx()
+    source = FAMILIES[request.param]
+    folder = tmp_path_factory.mktemp(request.param)
+    shutil.copy(source, folder / "family.yaml")
+    family = load_family(folder / "family.yaml")
+    write_files(expected_files(family, folder / "family.yaml"))
+    return family, folder
+
+
+def model_target(family: Family, image: Image, variables: Variables) -> dict[str, Any]:
+    """What the model says buildx must resolve ``image`` to."""
+    expected: dict[str, Any] = {
+        "description": image.description,
+        "context": image.context,
+        "dockerfile": dockerfile_in_context(image.dockerfile, image.context),
+        "platforms": list(image.platforms),
+        "tags": list(image_refs(image, variables)),
+        "labels": image_labels(family.config, image, variables),
+        "args": {**family.config.args, **_tier_args(family, image), **image.args},
+    }
+    if image.parent:
+        expected["contexts"] = {image.context_name: f"target:{image.parent}"}
+    return expected
+
+
+def _tier_args(family: Family, image: Image) -> dict[str, str]:
+    if image.tier != "accelerator":
+        return {}
+    return next(s.args for s in family.config.accelerators if s.name == image.accelerator)
+
+
+def unescape_printed(value: str) -> str:
+    """--print re-escapes ``${``/``%{`` in args and labels (buildx#3097) so that its output
+    is itself a valid bake file; undo that to get the value the build receives."""
+    return value.replace("$${", "${").replace("%%{", "%{")
+
+
+def resolved(printed: dict[str, Any], name: str) -> dict[str, Any]:
+    """The fields of a printed target that the model speaks for, as the build sees them."""
+    target = dict(printed["target"][name])
+    for key in ("args", "labels"):
+        target[key] = {k: unescape_printed(v) for k, v in target.get(key, {}).items()}
+    keys = ("description", "context", "dockerfile", "platforms", "tags", "labels", "args", "contexts")
+    return {key: target[key] for key in keys if key in target}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS, ids=["defaults", "release", "two-registries", "sha-created"])
+def test_hcl_and_json_resolve_to_the_model(generated: tuple[Family, Path], env: dict[str, str]) -> None:
+    family, folder = generated
+    variables = Variables.from_env(family.config, env)
+    from_hcl = bake_print(folder / "docker-bake.hcl", ["all"], env)
+    from_json = bake_print(folder / "docker-bake.json", ["all"], env)
+    assert from_hcl == from_json
+    assert sorted(from_hcl["target"]) == sorted(i.name for i in family.images)
+    for image in family.images:
+        assert resolved(from_hcl, image.name) == model_target(family, image, variables), image.name
+
+
+def test_every_group_resolves_to_its_members(generated: tuple[Family, Path]) -> None:
+    family, folder = generated
+    for group in family.groups:
+        printed = bake_print(folder / "docker-bake.hcl", [group.name])
+        selected = family.select(group.name)
+        # buildx also prints the parents it reaches through target: contexts
+        chains = {name for image in selected for name in image.chain}
+        assert set(printed["target"]) == chains, group.name
+
+
+def test_a_single_target_brings_its_chain(generated: tuple[Family, Path]) -> None:
+    family, folder = generated
+    deepest = max(family.images, key=lambda i: len(i.chain))
+    printed = bake_print(folder / "docker-bake.json", [deepest.name])
+    assert set(deepest.chain) <= set(printed["target"])
+
+
+def test_list_targets_shows_descriptions(generated: tuple[Family, Path]) -> None:
+    import subprocess
+
+    family, folder = generated
+    listing = subprocess.run(
+        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--list", "targets"],
+        cwd=folder, capture_output=True, text=True, check=True,
+    ).stdout
+    for image in family.images:
+        line = next(l for l in listing.splitlines() if l.split() and l.split()[0] == image.name)
+        assert image.description.split()[0] in line
+    for group in family.groups:
+        assert any(l.split() and l.split()[0] == group.name for l in listing.splitlines())
