@@ -302,7 +302,7 @@ def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
     args = _string_map(doc, path, value)
     for key in args:
         if not ARG_RE.match(key):
-            doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)", at_key=True)
+            doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
     return args
 
 
@@ -313,7 +313,6 @@ def _name(doc: Document, path: KeyPath, value: Any) -> str:
             path,
             f"{name!r} is not a valid image/target name: expected lowercase letters and "
             "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
-            at_key=not path or not isinstance(path[-1], int),
         )
     return name
 

@@ -305,24 +305,27 @@ def _check_unique_names(
     config: Config, images: tuple[Image, ...], groups: tuple[Group, ...]
 ) -> None:
     """Targets, groups and published names (aliases) share one namespace."""
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, KeyPath]] = {}
     for image in images:
-        for name, what in [(image.name, "image"), *((a, f"alias of {image.name}") for a in image.aliases)]:
+        names = [(image.name, f"image {image.name}")]
+        names += [(alias, f"alias of {image.name}") for alias in image.aliases]
+        for name, what in names:
             if name in owner:
-                raise _fail(config, _path_of(config, image), f"duplicate name {name!r} ({what} and {owner[name]})")
-            owner[name] = what
+                message = f"duplicate name {name!r}: {what} clashes with {owner[name][0]}"
+                raise _fail(config, _path_of(image), message)
+            owner[name] = (what, _path_of(image))
     for group in groups:
         if group.name in owner:
-            raise _fail(
-                config,
-                (),
-                f"duplicate name {group.name!r}: the group {group.name!r} and the "
-                f"{owner[group.name]} — rename one",
+            what, path = owner[group.name]
+            message = (
+                f"duplicate name {group.name!r}: {what} clashes with the group "
+                f"{group.name!r} that the family defines; rename it"
             )
-        owner[group.name] = f"group {group.name!r}"
+            raise _fail(config, path, message)
+        owner[group.name] = (f"group {group.name}", ())
 
 
-def _path_of(config: Config, image: Image) -> KeyPath:
+def _path_of(image: Image) -> KeyPath:
     if image.tier == "base":
         return ("base",)
     if image.tier == "app":

@@ -59,33 +59,20 @@ class Document:
         self._root = root
 
     def line_of(self, path: KeyPath) -> int | None:
-        """The 1-based line of the value at ``path`` (or its nearest ancestor)."""
+        """The 1-based line of the key (or list item) at ``path``, or its nearest ancestor."""
         node = self._root
         line = node.start_mark.line + 1 if node is not None else None
         for part in path:
-            child = _child(node, part)
-            if child is None:
+            found = _child(node, part)
+            if found is None:
                 break
-            node = child
-            line = node.start_mark.line + 1
+            mark_node, node = found
+            line = mark_node.start_mark.line + 1
         return line
 
-    def key_line(self, path: KeyPath) -> int | None:
-        """The line of the *key* at the end of ``path`` (for unknown-key errors)."""
-        parent = self._root
-        for part in path[:-1]:
-            parent = _child(parent, part)
-            if parent is None:
-                return self.line_of(path)
-        if isinstance(parent, yaml.MappingNode):
-            for key_node, _ in parent.value:
-                if key_node.value == path[-1]:
-                    return key_node.start_mark.line + 1
-        return self.line_of(path)
-
-    def fail(self, path: KeyPath, message: str, *, at_key: bool = False) -> NoReturn:
-        """Raise the one ConfigError for the value (or key) at ``path``."""
-        line = self.key_line(path) if at_key else self.line_of(path)
+    def fail(self, path: KeyPath, message: str) -> NoReturn:
+        """Raise the one ConfigError for the key at ``path``."""
+        line = self.line_of(path)
         raise ConfigError(self.file, render_path(path), message, line)
 
     def check_keys(
@@ -101,18 +88,18 @@ class Document:
             self.fail(
                 (*path, key),
                 f"unknown key {key!r}{maybe} (expected one of: {', '.join(allowed)})",
-                at_key=True,
             )
 
 
-def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    """(node whose line to report, child node) for one step of a key path."""
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key_node, value_node in node.value:
             if key_node.value == part:
-                return value_node
+                return key_node, value_node
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
         if 0 <= part < len(node.value):
-            return node.value[part]
+            return node.value[part], node.value[part]
     return None
 
 

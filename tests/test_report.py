@@ -1,0 +1,61 @@
+"""bake.report: the image × platform table and the failure listing."""
+
+from __future__ import annotations
+
+from bake import report
+from bake.smoke import Check, Outcome
+
+
+def _outcome(image: str, platform: str, name: str, seconds: float, passed: bool = True, **kw: str) -> Outcome:
+    check = Check(image, platform, f"r/{image}:t", name, kw.get("script", "true"), origin=kw.get("origin", ""))
+    return Outcome(check, passed, seconds, 0 if passed else 1, kw.get("output", ""), "" if passed else "exit code 1")
+
+
+OUTCOMES = (
+    _outcome("base", "linux/amd64", "architecture", 0.5),
+    _outcome("base", "linux/amd64", "marker", 0.25),
+    _outcome("base", "linux/arm/v7", "architecture", 1.5),
+    _outcome("app", "linux/amd64", "architecture", 0.5),
+    _outcome(
+        "app", "linux/arm/v7", "not-on-armhf", 2.0, passed=False,
+        script='test "$(dpkg --print-architecture)" != armhf', output="oops\nbad\n", origin="app",
+    ),
+)
+
+
+def test_table_has_one_row_per_image_and_one_column_per_platform() -> None:
+    assert report.render_table(report.cells(OUTCOMES)) == (
+        "image  linux/amd64   linux/arm/v7\n"
+        "-----  ------------  ---------------------------\n"
+        "base   pass    0.8s  pass    1.5s\n"
+        "app    pass    0.5s  FAIL    2.0s (not-on-armhf)"
+    )
+
+
+def test_a_platform_an_image_is_not_built_for_shows_a_dash() -> None:
+    outcomes = (*OUTCOMES, _outcome("gpu", "linux/amd64", "architecture", 1.0))
+    last = report.render_table(report.cells(outcomes)).splitlines()[-1]
+    assert last.split() == ["gpu", "pass", "1.0s", "-"]
+
+
+def test_failures_name_the_test_and_show_its_output() -> None:
+    assert report.render_failures(report.cells(OUTCOMES)) == (
+        "FAILED app on linux/arm/v7: test 'not-on-armhf': exit code 1\n"
+        '  $ test "$(dpkg --print-architecture)" != armhf\n'
+        "    oops\n"
+        "    bad"
+    )
+
+
+def test_inherited_tests_say_where_they_come_from() -> None:
+    outcome = _outcome("nvidia-app", "linux/amd64", "marker", 1.0, passed=False, origin="base")
+    assert "test 'marker' (from base): exit code 1" in report.render_failures(report.cells([outcome]))
+
+
+def test_summary_ends_with_a_verdict() -> None:
+    text = report.render_summary(OUTCOMES)
+    assert text.endswith("smoke tests: 1 failed (3 of 4 image × platform cells passed, 5 checks)")
+    assert "FAILED app on linux/arm/v7" in text
+    passing = report.render_summary(OUTCOMES[:2])
+    assert passing.endswith("smoke tests: all passed (1 of 1 image × platform cells passed, 2 checks)")
+    assert "FAILED" not in passing
