@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bake import run
-from bake.errors import BakeError
+from bake.errors import BakeError, CommandError
 
 __all__ = [
     "ATTESTATION",
@@ -116,8 +116,13 @@ def repository_of(ref: str) -> str:
 
 def read_raw(ref: str) -> tuple[dict[str, Any], str]:
     """The manifest or index at ``ref`` as JSON, and its digest (sha256 of the raw bytes)."""
-    text = run.capture_stdout(["docker", "buildx", "imagetools", "inspect", "--raw", ref])
-    return json.loads(text), "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
+    text = run.capture_stdout(cmd)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{run.quote(cmd)} printed no JSON ({exc}):\n{text[:500]}") from None
+    return data, "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def local_digest(ref: str) -> str:

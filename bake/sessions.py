@@ -1,0 +1,200 @@
+"""What the noxfile asks for: the list of sessions, built from the family, and what each
+one does. Nothing here imports nox, so the catalogue is tested as plain data.
+
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``.
+Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``setup-host``.
+Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
+(``nox -k`` parses its argument as a Python expression and cannot name them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bake import generated, pipeline, run
+from bake.errors import CommandError
+from bake.family import Family, Group, Image, load_family
+from bake.naming import VARIABLES
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_SESSIONS",
+    "SessionSpec",
+    "by_name",
+    "catalogue",
+    "config_path",
+    "split_posargs",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTIONS = ("build", "test", "push")
+DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
+SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
+_VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
+
+Action = Callable[[Sequence[str]], None]
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """One nox session: its name, a one-line description, tags, and what it runs."""
+
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    action: Action  # called with the session's posargs
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The family file: ``$BAKE_CONFIG`` (as for ``python -m bake``), else ./family.yaml."""
+    env = os.environ if env is None else env
+    return Path(env["BAKE_CONFIG"]) if env.get("BAKE_CONFIG") else ROOT / "family.yaml"
+
+
+def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``REGISTRY=…``-style posargs set bake variables; the rest go to buildx as they are."""
+    variables: dict[str, str] = {}
+    rest: list[str] = []
+    for arg in posargs:
+        match = _VARIABLE.match(arg)
+        if match:
+            variables[match.group(1)] = match.group(2)
+        else:
+            rest.append(arg)
+    return variables, tuple(rest)
+
+
+def _pipeline_action(path: Path, action: str, selection: str) -> Action:
+    step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
+
+    def act(posargs: Sequence[str]) -> None:
+        overrides, buildx_args = split_posargs(posargs)
+        options = pipeline.Options.from_env(os.environ, buildx_args)
+        step(pipeline.make_plan(path, selection, overrides, options, os.environ))
+
+    return act
+
+
+_VERBS = {
+    "build": "Build {what} for {platforms} into the local image store",
+    "test": "Build, then smoke-test {what} under QEMU on {platforms}",
+    "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+}
+
+
+def _image_sessions(path: Path, image: Image) -> list[SessionSpec]:
+    what = image.name if image.name == image.tier else f"{image.name} ({image.tier})"
+    platforms = ", ".join(image.platforms)
+    tags = ("image", image.tier, image.name, *((image.accelerator,) if image.accelerator else ()))
+    return [
+        SessionSpec(
+            f"{action}-{image.name}",
+            _VERBS[action].format(what=what, platforms=platforms),
+            tuple(dict.fromkeys((action, *tags))),
+            _pipeline_action(path, action, image.name),
+        )
+        for action in ACTIONS
+    ]
+
+
+def _group_sessions(path: Path, family: Family, group: Group) -> list[SessionSpec]:
+    images = family.select(group.name)
+    what = f"group {group.name} ({len(images)} images)"
+    platforms = ", ".join(p for p in family.config.platforms if any(p in i.platforms for i in images))
+    return [
+        SessionSpec(
+            f"{action}-{group.name}",
+            _VERBS[action].format(what=what, platforms=platforms),
+            (action, "group", group.name),
+            _pipeline_action(path, action, group.name),
+        )
+        for action in ACTIONS
+    ]
+
+
+def _python_module(*args: str) -> Action:
+    def act(posargs: Sequence[str]) -> None:
+        run.run([sys.executable, *args, *posargs], cwd=ROOT)
+
+    return act
+
+
+# Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
+# asks Docker Hub for docker/dockerfile:1.8, which hosts without Docker Hub cannot reach.
+_NO_LINT_FRONTEND = "unsupported request frontend.lint"
+
+
+def _bake_check(family: Family, posargs: Sequence[str]) -> None:
+    """``buildx bake --call check all``; on engines that cannot lint, say so and go on."""
+    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--call", "check", "all", *posargs]
+    proc = run.run(cmd, cwd=family.root, capture=True, check=False)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode == 0:
+        sys.stderr.write(proc.stderr)
+    elif _NO_LINT_FRONTEND in proc.stderr:
+        print(
+            "note: `buildx bake --call check` cannot run here: this Docker Engine's BuildKit "
+            "cannot lint Dockerfiles and docker/dockerfile:1.8 (Docker Hub) is out of reach "
+            "(Docker Engine >= 27 lints without it); checking that the bake file resolves instead",
+            file=sys.stderr,
+        )
+        run.run(["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
+                cwd=family.root, capture=True)
+    else:
+        raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
+
+
+def _lint(path: Path, family: Family) -> Action:
+    def act(posargs: Sequence[str]) -> None:
+        dockerfiles = sorted({image.dockerfile for image in family.images})
+        run.run(["hadolint", *dockerfiles], cwd=family.root)
+        generated.write_files(generated.expected_files(family, path))
+        _bake_check(family, posargs)
+
+    return act
+
+
+def _setup_host(posargs: Sequence[str]) -> None:
+    run.run(["bash", "scripts/setup-host.sh", *posargs], cwd=ROOT)
+
+
+def _chores(path: Path, family: Family) -> list[SessionSpec]:
+    config = ["--config", str(path)]
+    return [
+        SessionSpec("generate", "Write docker-bake.hcl/.json from the family YAML",
+                    ("generate",), _python_module("-m", "bake", *config, "generate")),
+        SessionSpec("check", "Fail if docker-bake.hcl/.json are stale (what CI runs)",
+                    ("check", "ci"), _python_module("-m", "bake", *config, "check")),
+        SessionSpec("lint", "hadolint every Dockerfile, then `buildx bake --call check all`",
+                    ("lint", "ci"), _lint(path, family)),
+        SessionSpec("tests", "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
+                    ("tests", "ci"), _python_module("-m", "pytest")),
+        SessionSpec("setup-host", "Install Docker, buildx, QEMU binfmt and the local registry",
+                    ("setup",), _setup_host),
+    ]
+
+
+def catalogue(path: Path | None = None) -> tuple[SessionSpec, ...]:
+    """Every session for the family at ``path``: per target, per group, then the chores."""
+    path = path or config_path()
+    family = load_family(path)
+    specs: list[SessionSpec] = []
+    for image in family.images:
+        specs += _image_sessions(path, image)
+    for group in family.groups:
+        if group.name not in SKIPPED_GROUPS:
+            specs += _group_sessions(path, family, group)
+    return (*specs, *_chores(path, family))
+
+
+def by_name(specs: Sequence[SessionSpec], name: str) -> SessionSpec:
+    """The session called ``name`` (KeyError if there is none)."""
+    for spec in specs:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

@@ -1,0 +1,52 @@
+"""Markers and the docker-required logic shared by every test module.
+
+Tests marked ``docker`` (or ``e2e``) need a Docker daemon. Without one they are skipped
+on a developer's machine, but with ``CI=true`` they FAIL: a CI run that silently skipped
+every integration test would look green while testing nothing. (The failure happens at
+set-up, so pytest counts it as an error; either way the run exits non-zero.)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+
+import pytest
+
+DOCKER_MARKERS = ("docker", "e2e")
+
+
+@functools.cache
+def docker_unavailable() -> str | None:
+    """Why docker cannot be used here, or None when its daemon answers."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed (bash scripts/setup-host.sh installs it)"
+    try:
+        proc = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return "the Docker daemon did not answer within 30 s"
+    if proc.returncode != 0:
+        return f"the Docker daemon does not answer: {proc.stderr.strip() or proc.stdout.strip()}"
+    return None
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture runs (fixtures of docker tests may call docker themselves)."""
+    if not any(item.get_closest_marker(m) for m in DOCKER_MARKERS):
+        return
+    reason = docker_unavailable()
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"CI=true and this test needs Docker, but {reason}", pytrace=False)
+    pytest.skip(reason)
