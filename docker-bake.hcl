@@ -90,7 +90,7 @@ target "_nvidia" {
 }
 
 target "_intel" {
-  description = "Shared by every intel variant: Intel VA-API (intel-media-va-driver)"
+  description = "Shared by every intel variant: Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
   inherits    = [
     "_common",
   ]
@@ -102,7 +102,7 @@ target "_intel" {
 }
 
 target "base" {
-  description = "Debian desktop runtime (Xvfb, Openbox, PulseAudio, noVNC on port 8080)"
+  description = "Debian desktop runtime (Xvfb, PulseAudio, supervisord, noVNC on port 8080)"
   inherits    = [
     "_common",
   ]
@@ -111,7 +111,7 @@ target "base" {
   tags        = image_tags("base")
   labels      = {
     "org.opencontainers.image.title"       = "base",
-    "org.opencontainers.image.description" = "Debian desktop runtime (Xvfb, Openbox, PulseAudio, noVNC on port 8080)",
+    "org.opencontainers.image.description" = "Debian desktop runtime (Xvfb, PulseAudio, supervisord, noVNC on port 8080)",
   }
 }
 
@@ -158,16 +158,34 @@ target "vlc" {
 }
 
 target "thunderbird" {
-  description = "Thunderbird mail client in the desktop"
+  description = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm)"
   inherits    = [
     "_app",
   ]
   context     = "dockerfiles/apps/thunderbird"
   dockerfile  = "Dockerfile"
+  platforms   = [
+    "linux/amd64",
+    "linux/arm64",
+  ]
   tags        = image_tags("thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "thunderbird",
-    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm)",
+  }
+}
+
+target "libreoffice" {
+  description = "LibreOffice office suite in the desktop"
+  inherits    = [
+    "_app",
+  ]
+  context     = "dockerfiles/apps/libreoffice"
+  dockerfile  = "Dockerfile"
+  tags        = image_tags("libreoffice")
+  labels      = {
+    "org.opencontainers.image.title"       = "libreoffice",
+    "org.opencontainers.image.description" = "LibreOffice office suite in the desktop",
   }
 }
 
@@ -217,7 +235,7 @@ target "nvidia-vlc" {
 }
 
 target "nvidia-thunderbird" {
-  description = "Thunderbird mail client in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  description = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
   inherits    = [
     "_nvidia",
   ]
@@ -227,12 +245,27 @@ target "nvidia-thunderbird" {
   tags        = image_tags("nvidia-thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-thunderbird",
-    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
+  }
+}
+
+target "nvidia-libreoffice" {
+  description = "LibreOffice office suite in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)"
+  inherits    = [
+    "_nvidia",
+  ]
+  contexts    = {
+    "app" = "target:libreoffice",
+  }
+  tags        = image_tags("nvidia-libreoffice")
+  labels      = {
+    "org.opencontainers.image.title"       = "nvidia-libreoffice",
+    "org.opencontainers.image.description" = "LibreOffice office suite in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
   }
 }
 
 target "intel-firefox" {
-  description = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)"
+  description = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
   inherits    = [
     "_intel",
   ]
@@ -242,12 +275,12 @@ target "intel-firefox" {
   tags        = image_tags("intel-firefox")
   labels      = {
     "org.opencontainers.image.title"       = "intel-firefox",
-    "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)",
+    "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
   }
 }
 
 target "intel-chromium" {
-  description = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)"
+  description = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
   inherits    = [
     "_intel",
   ]
@@ -257,12 +290,27 @@ target "intel-chromium" {
   tags        = image_tags("intel-chromium")
   labels      = {
     "org.opencontainers.image.title"       = "intel-chromium",
-    "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver)",
+    "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
+  }
+}
+
+target "intel-vlc" {
+  description = "VLC media player in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
+  inherits    = [
+    "_intel",
+  ]
+  contexts    = {
+    "app" = "target:vlc",
+  }
+  tags        = image_tags("intel-vlc")
+  labels      = {
+    "org.opencontainers.image.title"       = "intel-vlc",
+    "org.opencontainers.image.description" = "VLC media player in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
   }
 }
 
 target "intel-thunderbird" {
-  description = "Thunderbird mail client in the desktop — Intel VA-API (intel-media-va-driver)"
+  description = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
   inherits    = [
     "_intel",
   ]
@@ -272,7 +320,22 @@ target "intel-thunderbird" {
   tags        = image_tags("intel-thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "intel-thunderbird",
-    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop — Intel VA-API (intel-media-va-driver)",
+    "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
+  }
+}
+
+target "intel-libreoffice" {
+  description = "LibreOffice office suite in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)"
+  inherits    = [
+    "_intel",
+  ]
+  contexts    = {
+    "app" = "target:libreoffice",
+  }
+  tags        = image_tags("intel-libreoffice")
+  labels      = {
+    "org.opencontainers.image.title"       = "intel-libreoffice",
+    "org.opencontainers.image.description" = "LibreOffice office suite in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
   }
 }
 
@@ -291,13 +354,17 @@ group "all" {
     "chromium",
     "vlc",
     "thunderbird",
+    "libreoffice",
     "nvidia-firefox",
     "nvidia-chromium",
     "nvidia-vlc",
     "nvidia-thunderbird",
+    "nvidia-libreoffice",
     "intel-firefox",
     "intel-chromium",
+    "intel-vlc",
     "intel-thunderbird",
+    "intel-libreoffice",
   ]
 }
 
@@ -308,6 +375,7 @@ group "apps" {
     "chromium",
     "vlc",
     "thunderbird",
+    "libreoffice",
   ]
 }
 
@@ -318,6 +386,7 @@ group "nvidia" {
     "nvidia-chromium",
     "nvidia-vlc",
     "nvidia-thunderbird",
+    "nvidia-libreoffice",
   ]
 }
 
@@ -326,7 +395,9 @@ group "intel" {
   targets     = [
     "intel-firefox",
     "intel-chromium",
+    "intel-vlc",
     "intel-thunderbird",
+    "intel-libreoffice",
   ]
 }
 
@@ -353,6 +424,7 @@ group "vlc-all" {
   targets     = [
     "vlc",
     "nvidia-vlc",
+    "intel-vlc",
   ]
 }
 
@@ -362,5 +434,14 @@ group "thunderbird-all" {
     "thunderbird",
     "nvidia-thunderbird",
     "intel-thunderbird",
+  ]
+}
+
+group "libreoffice-all" {
+  description = "libreoffice and its accelerator variants"
+  targets     = [
+    "libreoffice",
+    "nvidia-libreoffice",
+    "intel-libreoffice",
   ]
 }

@@ -160,7 +160,7 @@ def build(plan: Plan) -> None:
     _build(plan, "build")
 
 
-def _test(plan: Plan, action: str) -> sbom.Attestations:
+def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
     attestations = _build(plan, action)
     checks = smoke.plan_checks(plan.images, plan.refs)
@@ -173,12 +173,12 @@ def _test(plan: Plan, action: str) -> sbom.Attestations:
     failed = [o for o in outcomes if not o.passed]
     if failed:
         raise PipelineError(f"{len(failed)} of {len(outcomes)} smoke checks failed (see above)")
-    return attestations
+    return attestations, tuple(outcomes)
 
 
-def test(plan: Plan) -> None:
+def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
-    _test(plan, "test")
+    return _test(plan, "test")[1]
 
 
 def push(plan: Plan) -> tuple[registry.Verdict, ...]:
@@ -186,7 +186,7 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
     for name in plan.variables.REGISTRY.split(","):
         host.check_registry(name)
     try:
-        attestations = _test(plan, "push")
+        attestations, _ = _test(plan, "push")
     except (PipelineError, CommandError) as exc:
         raise type(exc)(f"{exc}\nnothing was pushed: every build and test must pass first") from None
     tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in plan.images}

@@ -12,8 +12,11 @@ import functools
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+
+from bake import pipeline, smoke
 
 DOCKER_MARKERS = ("docker", "e2e")
 
@@ -50,3 +53,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if in_ci():
         pytest.fail(f"CI=true and this test needs Docker, but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def reference_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
+    """`test-firefox` on the reference family, for real: base + firefox built for every
+    platform and smoke-tested under QEMU. Returns firefox's local ref and the outcomes.
+    Shared by the reference-family test and the end-to-end desktop test."""
+    plan = pipeline.make_plan(REPO / "family.yaml", "firefox", options=pipeline.Options.from_env(os.environ), env=os.environ)
+    outcomes = pipeline.test(plan)
+    return plan.refs(plan.family.image("firefox"))[0], outcomes
