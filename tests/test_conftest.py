@@ -29,6 +29,7 @@ def _run(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    docker: d\n    e2e: e\n")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["PATH"] = str(tmp_path)  # no docker CLI on it
+    env["PYTHONPATH"] = str(CONFTEST.parent.parent)  # the conftest imports bake
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
