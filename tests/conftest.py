@@ -60,9 +60,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def reference_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
-    """`test-firefox` on the reference family, for real: base + firefox built for every
-    platform and smoke-tested under QEMU. Returns firefox's local ref and the outcomes.
-    Shared by the reference-family test and the end-to-end desktop test."""
-    plan = pipeline.make_plan(REPO / "family.yaml", "firefox", options=pipeline.Options.from_env(os.environ), env=os.environ)
-    outcomes = pipeline.test(plan)
-    return plan.refs(plan.family.image("firefox"))[0], outcomes
+    """`test-base` then `test-firefox` on the reference family, for real: both built for
+    every platform and smoke-tested under QEMU (the second build reuses the base). Returns
+    firefox's local ref and every outcome. Shared by the reference-family test and the
+    end-to-end desktop test."""
+    options = pipeline.Options.from_env(os.environ)
+    outcomes: list[smoke.Outcome] = []
+    for selection in ("base", "firefox"):
+        plan = pipeline.make_plan(REPO / "family.yaml", selection, options=options, env=os.environ)
+        outcomes += pipeline.test(plan)
+    return plan.refs(plan.family.image("firefox"))[0], tuple(outcomes)
