@@ -53,12 +53,12 @@ def cmd_check(args: argparse.Namespace, family: Family) -> int:
 
 def cmd_list(args: argparse.Namespace, family: Family) -> int:
     rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
-    rows += [
-        (i.name, i.tier, i.parent or "-", ",".join(i.platforms)) for i in family.images
-    ]
+    rows += [(i.name, i.tier, i.parent or "-", ",".join(i.platforms)) for i in family.images]
     widths = [max(len(row[c]) for row in rows) for c in range(3)]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3]
+        )
     print()
     for group in family.groups:
         print(f"group {group.name}: {' '.join(group.targets)}")
@@ -136,9 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("generate", help="write docker-bake.hcl and docker-bake.json").set_defaults(
         func=cmd_generate
     )
-    sub.add_parser("check", help="fail with a diff when the generated files are stale").set_defaults(
-        func=cmd_check
-    )
+    sub.add_parser(
+        "check", help="fail with a diff when the generated files are stale"
+    ).set_defaults(func=cmd_check)
     sub.add_parser("list", help="targets with tier, parent and platforms; groups").set_defaults(
         func=cmd_list
     )

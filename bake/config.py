@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bake.yamlsource import Document, KeyPath, load_document
+from bake.yamlsource import (
+    Document,
+    KeyPath,
+    load_document,
+    read_list,
+    read_mapping,
+    read_string,
+    read_string_map,
+)
 
 __all__ = [
     "DEFAULT_PLATFORMS",
@@ -41,9 +49,7 @@ KNOWN_PLATFORMS = (
 # [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 # registry host[:port] followed by optional path components, no tag.
-REGISTRY_RE = re.compile(
-    r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
-)
+REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -143,29 +149,30 @@ def load_config(path: Path) -> Config:
 
 
 def _read_config(doc: Document, root: Path) -> Config:
-    data = _mapping(doc, (), doc.data)
+    data = read_mapping(doc, (), doc.data)
     doc.check_keys((), data, _TOP_KEYS)
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
     platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
-    apps = _mapping(doc, ("apps",), data["apps"])
-    accelerators = _mapping(doc, ("accelerators",), data.get("accelerators") or {})
+    apps = read_mapping(doc, ("apps",), data["apps"])
+    accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
     return Config(
         file=doc.file,
         root=root,
         registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
-        tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(_list(doc, ("tags",), data.get("tags", ["latest"])))),
+        tags=tuple(
+            _tag(doc, ("tags", i), t)
+            for i, t in enumerate(read_list(doc, ("tags",), data.get("tags", ["latest"])))
+        ),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
-        source=_string(doc, ("source",), data.get("source", "")),
-        licenses=_string(doc, ("licenses",), data.get("licenses", "")),
-        vendor=_string(doc, ("vendor",), data.get("vendor", "")),
-        labels=_string_map(doc, ("labels",), data.get("labels") or {}),
+        source=read_string(doc, ("source",), data.get("source", "")),
+        licenses=read_string(doc, ("licenses",), data.get("licenses", "")),
+        vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
+        labels=read_string_map(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
         base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base"),
-        apps=tuple(
-            _app(doc, ("apps", name), name, spec) for name, spec in apps.items()
-        ),
+        apps=tuple(_app(doc, ("apps", name), name, spec) for name, spec in apps.items()),
         accelerators=tuple(
             _image(doc, ("accelerators", name), name, spec, f"dockerfiles/accelerators/{name}")
             for name, spec in accelerators.items()
@@ -178,11 +185,13 @@ def _image_fields(
     doc: Document, path: KeyPath, name: str, data: dict[str, Any], folder: str
 ) -> dict[str, Any]:
     _name(doc, path, name)
-    dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile"))
+    dockerfile = _relpath(
+        doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
+    )
     context = _relpath(
         doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
     )
-    tests = _list(doc, (*path, "tests"), data.get("tests") or [])
+    tests = read_list(doc, (*path, "tests"), data.get("tests") or [])
     return {
         "name": name,
         "description": _description(doc, (*path, "description"), data.get("description")),
@@ -190,28 +199,28 @@ def _image_fields(
         "context": context,
         "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
         "args": _args(doc, (*path, "args"), data.get("args") or {}),
-        "labels": _string_map(doc, (*path, "labels"), data.get("labels") or {}),
+        "labels": read_string_map(doc, (*path, "labels"), data.get("labels") or {}),
         "tests": _tests(doc, (*path, "tests"), name, tests),
         "aliases": tuple(
             _name(doc, (*path, "aliases", i), a)
-            for i, a in enumerate(_list(doc, (*path, "aliases"), data.get("aliases") or []))
+            for i, a in enumerate(read_list(doc, (*path, "aliases"), data.get("aliases") or []))
         ),
     }
 
 
 def _image(doc: Document, path: KeyPath, name: str, data: Any, folder: str) -> ImageSpec:
-    data = _mapping(doc, path, data)
+    data = read_mapping(doc, path, data)
     doc.check_keys(path, data, _IMAGE_KEYS)
     return ImageSpec(**_image_fields(doc, path, name, data, folder))
 
 
 def _app(doc: Document, path: KeyPath, name: str, data: Any) -> AppSpec:
-    data = _mapping(doc, path, data)
+    data = read_mapping(doc, path, data)
     doc.check_keys(path, data, _APP_KEYS)
-    uses = _mapping(doc, (*path, "accelerators"), data.get("accelerators") or {})
+    uses = read_mapping(doc, (*path, "accelerators"), data.get("accelerators") or {})
     return AppSpec(
         **_image_fields(doc, path, name, data, f"dockerfiles/apps/{name}"),
-        parent=_string(doc, (*path, "parent"), data.get("parent", "base")),
+        parent=read_string(doc, (*path, "parent"), data.get("parent", "base")),
         accelerators={
             key: _accelerator_use(doc, (*path, "accelerators", key), value)
             for key, value in uses.items()
@@ -222,7 +231,7 @@ def _app(doc: Document, path: KeyPath, name: str, data: Any) -> AppSpec:
 def _accelerator_use(doc: Document, path: KeyPath, value: Any) -> AcceleratorUse:
     if isinstance(value, bool):
         return AcceleratorUse(enabled=value)
-    data = _mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
+    data = read_mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
     doc.check_keys(path, data, ("dockerfile", "context"))
     dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
     context = data.get("context")
@@ -236,21 +245,21 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
     tests: list[SmokeTest] = []
     for i, item in enumerate(items):
         where = (*path, i)
-        data = _mapping(doc, where, item)
+        data = read_mapping(doc, where, item)
         doc.check_keys(where, data, ("name", "run", "expect"))
         for required in ("name", "run"):
             if required not in data:
                 doc.fail(where, f"missing key {required!r}")
         expect = data.get("expect")
         if expect is not None:
-            expect = _string(doc, (*where, "expect"), expect)
+            expect = read_string(doc, (*where, "expect"), expect)
             try:
                 re.compile(expect)
             except re.error as exc:
                 doc.fail((*where, "expect"), f"expected a Python regular expression: {exc}")
         test = SmokeTest(
-            name=_string(doc, (*where, "name"), data["name"]),
-            run=_string(doc, (*where, "run"), data["run"]),
+            name=read_string(doc, (*where, "name"), data["name"]),
+            run=read_string(doc, (*where, "run"), data["run"]),
             expect=expect,
             origin=origin,
         )
@@ -260,46 +269,18 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
     return tuple(tests)
 
 
-# --- scalar and collection readers: each returns the value or fails with the path ----------
-
-
-def _mapping(doc: Document, path: KeyPath, value: Any, expected: str = "a mapping") -> dict[str, Any]:
-    if not isinstance(value, dict):
-        doc.fail(path, f"expected {expected}, got {_kind(value)}")
-    for key in value:
-        if not isinstance(key, str):
-            doc.fail(path, f"expected string keys, got {_kind(key)} {key!r}")
-    return value
-
-
-def _list(doc: Document, path: KeyPath, value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        doc.fail(path, f"expected a list, got {_kind(value)}")
-    return value
-
-
-def _string(doc: Document, path: KeyPath, value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        doc.fail(path, f"expected a string, got {_kind(value)}")
-    if isinstance(value, (int, float)):
-        doc.fail(path, f"expected a string, got {_kind(value)} (quote it: \"{value}\")")
-    return str(value)
+# --- readers of this schema's values: each returns the value or fails with the path ------
 
 
 def _description(doc: Document, path: KeyPath, value: Any) -> str:
     # bake treats an empty description as unset and would show the tier's instead.
     if value is None or value == "":
         doc.fail(path, "expected a non-empty description (docker buildx bake --list shows it)")
-    return _string(doc, path, value)
-
-
-def _string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
-    data = _mapping(doc, path, value)
-    return {key: _string(doc, (*path, key), item) for key, item in sorted(data.items())}
+    return read_string(doc, path, value)
 
 
 def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
-    args = _string_map(doc, path, value)
+    args = read_string_map(doc, path, value)
     for key in args:
         if not ARG_RE.match(key):
             doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
@@ -307,7 +288,7 @@ def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
 
 
 def _name(doc: Document, path: KeyPath, value: Any) -> str:
-    name = _string(doc, path, value)
+    name = read_string(doc, path, value)
     if not NAME_RE.match(name):
         doc.fail(
             path,
@@ -320,12 +301,12 @@ def _name(doc: Document, path: KeyPath, value: Any) -> str:
 def _platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
-    items = _list(doc, path, value)
+    items = read_list(doc, path, value)
     if not items:
         doc.fail(path, "expected at least one platform (to drop an accelerator, opt out instead)")
     platforms: list[str] = []
     for i, item in enumerate(items):
-        platform = _string(doc, (*path, i), item)
+        platform = read_string(doc, (*path, i), item)
         if platform not in KNOWN_PLATFORMS:
             doc.fail(
                 (*path, i),
@@ -339,7 +320,7 @@ def _platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | No
 
 
 def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
-    text = _string(doc, path, value)
+    text = read_string(doc, path, value)
     pure = PurePosixPath(text)
     if pure.is_absolute() or ".." in pure.parts or not text:
         doc.fail(path, f"expected a relative path inside the repository, got {text!r}")
@@ -347,7 +328,7 @@ def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
 
 
 def _registry(doc: Document, value: Any) -> str:
-    registry = _string(doc, ("registry",), value)
+    registry = read_string(doc, ("registry",), value)
     for part in registry.split(","):
         if not REGISTRY_RE.match(part.strip()):
             doc.fail(
@@ -359,20 +340,7 @@ def _registry(doc: Document, value: Any) -> str:
 
 
 def _tag(doc: Document, path: KeyPath, value: Any) -> str:
-    tag = _string(doc, path, value)
+    tag = read_string(doc, path, value)
     if not TAG_RE.match(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a mapping",
-    }.get(type(value), type(value).__name__)

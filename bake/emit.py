@@ -16,7 +16,14 @@ import hcl2
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, static_labels
 
-__all__ = ["Expr", "bake_document", "dockerfile_in_context", "hcl_string", "render_hcl", "render_json"]
+__all__ = [
+    "Expr",
+    "bake_document",
+    "dockerfile_in_context",
+    "hcl_string",
+    "render_hcl",
+    "render_json",
+]
 
 HEADER = """\
 # docker-bake.hcl: GENERATED from {source} by `python -m bake generate`. Do not edit.
@@ -58,7 +65,11 @@ def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
     defaults = Variables.defaults(family.config)
     return {
         "variable": {
-            v.name: {"type": Expr("string"), "default": getattr(defaults, v.name), "description": v.description}
+            v.name: {
+                "type": Expr("string"),
+                "default": getattr(defaults, v.name),
+                "description": v.description,
+            }
             for v in VARIABLES
         },
         "function": {

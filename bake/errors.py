@@ -23,7 +23,7 @@ class ConfigError(BakeError):
         self.message = message
         where = f"{file}:{line}" if line else file
         at = f" at {path}" if path else ""
-        super().__init__( f"{where}: error{at}: {message}")
+        super().__init__(f"{where}: error{at}: {message}")
 
 
 class HostError(BakeError):

@@ -284,7 +284,9 @@ def _variant_image(config: Config, app: Image, accelerator: ImageSpec, use) -> I
     )
 
 
-def _groups(config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]) -> tuple[Group, ...]:
+def _groups(
+    config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]
+) -> tuple[Group, ...]:
     everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
     groups = [
         Group("default", "The whole family (same as 'all')", ("all",)),

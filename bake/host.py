@@ -157,7 +157,7 @@ def check_containerd_store() -> None:
     if not uses_containerd_store(status):
         raise HostError(
             "the Docker daemon does not use the containerd image store, so multi-platform "
-            "images cannot be loaded: set {\"features\": {\"containerd-snapshotter\": true}} "
+            'images cannot be loaded: set {"features": {"containerd-snapshotter": true}} '
             f"in /etc/docker/daemon.json and restart dockerd; {FIX}"
         )
 

@@ -134,8 +134,15 @@ def describe(plan: Plan, action: str) -> str:
 def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
     """One bake call for the whole selection: parents built once via ``target:`` contexts."""
     return [
-        "docker", "buildx", "bake", "-f", generated.HCL_NAME, plan.selection, "--load",
-        *attestations.set_args(), *plan.options.buildx_args,
+        "docker",
+        "buildx",
+        "bake",
+        "-f",
+        generated.HCL_NAME,
+        plan.selection,
+        "--load",
+        *attestations.set_args(),
+        *plan.options.buildx_args,
     ]
 
 
@@ -188,14 +195,18 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
     try:
         attestations, _ = _test(plan, "push")
     except (PipelineError, CommandError) as exc:
-        raise type(exc)(f"{exc}\nnothing was pushed: every build and test must pass first") from None
+        raise type(exc)(
+            f"{exc}\nnothing was pushed: every build and test must pass first"
+        ) from None
     tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in plan.images}
     start = time.monotonic()
     for image in plan.images:
         for ref in plan.refs(image):
             _push_ref(ref)
     verdicts = tuple(
-        registry.verify_ref(ref, image.platforms, attestations.predicate_prefixes, tested[image.name])
+        registry.verify_ref(
+            ref, image.platforms, attestations.predicate_prefixes, tested[image.name]
+        )
         for image in plan.images
         for ref in plan.refs(image)
     )
@@ -203,7 +214,9 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
     _say(f"push: {len(verdicts)} refs pushed and read back in {time.monotonic() - start:.1f}s")
     bad = [v for v in verdicts if not v.ok]
     if bad:
-        raise PipelineError(f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)")
+        raise PipelineError(
+            f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)"
+        )
     return verdicts
 
 
@@ -213,7 +226,9 @@ def _push_ref(ref: str) -> None:
         run.run(["docker", "push", ref])
     except CommandError as exc:
         registry_host = ref.split("/", 1)[0]
-        raise CommandError(f"{exc}\nif {registry_host} wants credentials: docker login {registry_host}") from None
+        raise CommandError(
+            f"{exc}\nif {registry_host} wants credentials: docker login {registry_host}"
+        ) from None
 
 
 def _render_verdicts(verdicts: Sequence[registry.Verdict]) -> str:

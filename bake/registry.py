@@ -69,7 +69,9 @@ def _is_attestation(descriptor: Mapping[str, Any]) -> bool:
 def index_problems(raw: Mapping[str, Any], expected: Sequence[str]) -> list[str]:
     """Index shape: exactly ``expected`` platforms, one attestation manifest per platform."""
     if raw.get("mediaType") not in INDEX_TYPES and "manifests" not in raw:
-        return [f"is a single manifest ({raw.get('mediaType', 'unknown type')}), not a multi-platform index"]
+        return [
+            f"is a single manifest ({raw.get('mediaType', 'unknown type')}), not a multi-platform index"
+        ]
     manifests = raw.get("manifests") or []
     images = [d for d in manifests if not _is_attestation(d)]
     attestations = [d for d in manifests if _is_attestation(d)]
@@ -98,7 +100,8 @@ def attestation_problems(
 ) -> list[str]:
     """An attestation manifest must hold a layer for each wanted predicate type (prefix)."""
     predicates = [
-        (layer.get("annotations") or {}).get(PREDICATE_TYPE, "") for layer in raw.get("layers") or []
+        (layer.get("annotations") or {}).get(PREDICATE_TYPE, "")
+        for layer in raw.get("layers") or []
     ]
     return [
         f"{platform}: no {prefix}… attestation (found {predicates or 'none'})"

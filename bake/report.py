@@ -41,7 +41,9 @@ def cells(outcomes: Sequence[Outcome]) -> tuple[Cell, ...]:
     grouped: dict[tuple[str, str], list[Outcome]] = {}
     for outcome in outcomes:
         grouped.setdefault((outcome.check.image, outcome.check.platform), []).append(outcome)
-    return tuple(Cell(image, platform, tuple(items)) for (image, platform), items in grouped.items())
+    return tuple(
+        Cell(image, platform, tuple(items)) for (image, platform), items in grouped.items()
+    )
 
 
 def _cell_text(cell: Cell | None) -> str:
@@ -60,7 +62,10 @@ def render_table(table: Sequence[Cell]) -> str:
     rows = [["image", *platforms]]
     rows += [[image, *(_cell_text(by_key.get((image, p))) for p in platforms)] for image in images]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip() for row in rows]
+    lines = [
+        "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
@@ -71,7 +76,9 @@ def render_failures(table: Sequence[Cell]) -> str:
     for cell in table:
         for outcome in cell.failed:
             check = outcome.check
-            source = f" (from {check.origin})" if check.origin and check.origin != check.image else ""
+            source = (
+                f" (from {check.origin})" if check.origin and check.origin != check.image else ""
+            )
             output = textwrap.indent(outcome.output.rstrip("\n") or "(no output)", "    ")
             blocks.append(
                 f"FAILED {check.image} on {check.platform}: test {check.name!r}{source}: "

@@ -71,8 +71,13 @@ def run(
         print(f"+ {quote(cmd, env)}{where}", file=sys.stderr, flush=True)
     try:
         proc = subprocess.run(
-            list(cmd), cwd=cwd, env=full_env, text=True, capture_output=capture,
-            timeout=timeout, stdin=subprocess.DEVNULL,
+            list(cmd),
+            cwd=cwd,
+            env=full_env,
+            text=True,
+            capture_output=capture,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         proc = _timed_out(cmd, exc, capture)
@@ -92,7 +97,9 @@ def capture_stdout(
     return run(cmd, cwd=cwd, env=env, capture=True, echo=echo).stdout
 
 
-def _outputs(proc: subprocess.CompletedProcess[str], capture: bool) -> tuple[str | None, str | None]:
+def _outputs(
+    proc: subprocess.CompletedProcess[str], capture: bool
+) -> tuple[str | None, str | None]:
     if not capture:
         return None, None
     return proc.stdout or "", proc.stderr or ""
@@ -108,6 +115,8 @@ def _timed_out(
     if not capture:
         print(note.strip(), file=sys.stderr, flush=True)
     return subprocess.CompletedProcess(
-        list(cmd), TIMEOUT_EXIT, text(exc.output) if capture else None,
+        list(cmd),
+        TIMEOUT_EXIT,
+        text(exc.output) if capture else None,
         (text(exc.stderr) + note) if capture else None,
     )

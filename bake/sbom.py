@@ -70,13 +70,25 @@ def ensure_local_scanner(registry_host: str) -> str:
     ref = scanner_ref(registry_host)
     probe = run.run(
         ["docker", "buildx", "imagetools", "inspect", "--raw", ref],
-        capture=True, check=False, echo=False,
+        capture=True,
+        check=False,
+        echo=False,
     )
     if probe.returncode != 0:
-        run.run([
-            "docker", "buildx", "build", "--platform", ",".join(SCANNER_PLATFORMS),
-            "--provenance=false", "--tag", ref, "--push", str(SCANNER_DIR),
-        ])
+        run.run(
+            [
+                "docker",
+                "buildx",
+                "build",
+                "--platform",
+                ",".join(SCANNER_PLATFORMS),
+                "--provenance=false",
+                "--tag",
+                ref,
+                "--push",
+                str(SCANNER_DIR),
+            ]
+        )
     return ref
 
 

@@ -105,7 +105,9 @@ def _image_sessions(path: Path, image: Image) -> list[SessionSpec]:
 def _group_sessions(path: Path, family: Family, group: Group) -> list[SessionSpec]:
     images = family.select(group.name)
     what = f"group {group.name} ({len(images)} images)"
-    platforms = ", ".join(p for p in family.config.platforms if any(p in i.platforms for i in images))
+    platforms = ", ".join(
+        p for p in family.config.platforms if any(p in i.platforms for i in images)
+    )
     return [
         SessionSpec(
             f"{action}-{group.name}",
@@ -143,8 +145,11 @@ def _bake_check(family: Family, posargs: Sequence[str]) -> None:
             "(Docker Engine >= 27 lints without it); checking that the bake file resolves instead",
             file=sys.stderr,
         )
-        run.run(["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
-                cwd=family.root, capture=True)
+        run.run(
+            ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
+            cwd=family.root,
+            capture=True,
+        )
     else:
         raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
 
@@ -153,6 +158,8 @@ def _lint(path: Path, family: Family) -> Action:
     def act(posargs: Sequence[str]) -> None:
         dockerfiles = sorted({image.dockerfile for image in family.images})
         run.run(["hadolint", *dockerfiles], cwd=family.root)
+        run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
+        run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
         generated.write_files(generated.expected_files(family, path))
         _bake_check(family, posargs)
 
@@ -166,16 +173,36 @@ def _setup_host(posargs: Sequence[str]) -> None:
 def _chores(path: Path, family: Family) -> list[SessionSpec]:
     config = ["--config", str(path)]
     return [
-        SessionSpec("generate", "Write docker-bake.hcl/.json from the family YAML",
-                    ("generate",), _python_module("-m", "bake", *config, "generate")),
-        SessionSpec("check", "Fail if docker-bake.hcl/.json are stale (what CI runs)",
-                    ("check", "ci"), _python_module("-m", "bake", *config, "check")),
-        SessionSpec("lint", "hadolint every Dockerfile, then `buildx bake --call check all`",
-                    ("lint", "ci"), _lint(path, family)),
-        SessionSpec("tests", "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
-                    ("tests", "ci"), _python_module("-m", "pytest")),
-        SessionSpec("setup-host", "Install Docker, buildx, QEMU binfmt and the local registry",
-                    ("setup",), _setup_host),
+        SessionSpec(
+            "generate",
+            "Write docker-bake.hcl/.json from the family YAML",
+            ("generate",),
+            _python_module("-m", "bake", *config, "generate"),
+        ),
+        SessionSpec(
+            "check",
+            "Fail if docker-bake.hcl/.json are stale (what CI runs)",
+            ("check", "ci"),
+            _python_module("-m", "bake", *config, "check"),
+        ),
+        SessionSpec(
+            "lint",
+            "hadolint every Dockerfile, ruff the Python, then `buildx bake --call check all`",
+            ("lint", "ci"),
+            _lint(path, family),
+        ),
+        SessionSpec(
+            "tests",
+            "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
+            ("tests", "ci"),
+            _python_module("-m", "pytest"),
+        ),
+        SessionSpec(
+            "setup-host",
+            "Install Docker, buildx, QEMU binfmt and the local registry",
+            ("setup",),
+            _setup_host,
+        ),
     ]
 
 

@@ -19,7 +19,16 @@ from bake import run
 from bake.errors import BakeError
 from bake.family import Image
 
-__all__ = ["ARCHITECTURES", "Check", "Outcome", "arch_check", "command", "judge", "plan_checks", "run_checks"]
+__all__ = [
+    "ARCHITECTURES",
+    "Check",
+    "Outcome",
+    "arch_check",
+    "command",
+    "judge",
+    "plan_checks",
+    "run_checks",
+]
 
 # platform → (`uname -m`, `dpkg --print-architecture`) inside a container of that platform.
 ARCHITECTURES = {
@@ -68,7 +77,9 @@ def arch_check(image: str, platform: str, ref: str) -> Check:
     return Check(image, platform, ref, ARCH_CHECK, ARCH_SCRIPT, expect)
 
 
-def plan_checks(images: Sequence[Image], refs: Callable[[Image], Sequence[str]]) -> tuple[Check, ...]:
+def plan_checks(
+    images: Sequence[Image], refs: Callable[[Image], Sequence[str]]
+) -> tuple[Check, ...]:
     """Image × platform × (architecture check, then the image's tests), in build order."""
     checks: list[Check] = []
     for image in images:
@@ -115,7 +126,9 @@ def run_check(check: Check, timeout: float) -> Outcome:
     return judge(check, proc.returncode, (proc.stdout or "") + (proc.stderr or ""), seconds)
 
 
-def run_checks(checks: Sequence[Check], jobs: int = 2, timeout: float = 600.0) -> tuple[Outcome, ...]:
+def run_checks(
+    checks: Sequence[Check], jobs: int = 2, timeout: float = 600.0
+) -> tuple[Outcome, ...]:
     """Run every check, ``jobs`` at a time; outcomes come back in the order of ``checks``."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return tuple(pool.map(lambda check: run_check(check, timeout), checks))

@@ -15,7 +15,17 @@ import yaml
 
 from bake.errors import ConfigError
 
-__all__ = ["Document", "KeyPath", "load_document", "render_path"]
+__all__ = [
+    "Document",
+    "KeyPath",
+    "kind_of",
+    "load_document",
+    "read_list",
+    "read_mapping",
+    "read_string",
+    "read_string_map",
+    "render_path",
+]
 
 KeyPath = tuple[str | int, ...]
 
@@ -75,9 +85,7 @@ class Document:
         line = self.line_of(path)
         raise ConfigError(self.file, render_path(path), message, line)
 
-    def check_keys(
-        self, path: KeyPath, mapping: Mapping[str, Any], allowed: Iterable[str]
-    ) -> None:
+    def check_keys(self, path: KeyPath, mapping: Mapping[str, Any], allowed: Iterable[str]) -> None:
         """Fail on the first key not in ``allowed``, with a did-you-mean hint."""
         allowed = list(allowed)
         for key in mapping:
@@ -121,3 +129,49 @@ def load_document(path: Path) -> Document:
     except yaml.YAMLError as exc:
         raise ConfigError(file, "", f"invalid YAML: {exc}") from None
     return Document(file, data, root)
+
+
+# --- readers: each returns the value at a path or fails naming it ----------------------
+
+
+def read_mapping(
+    doc: Document, path: KeyPath, value: Any, expected: str = "a mapping"
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        doc.fail(path, f"expected {expected}, got {kind_of(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            doc.fail(path, f"expected string keys, got {kind_of(key)} {key!r}")
+    return value
+
+
+def read_list(doc: Document, path: KeyPath, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        doc.fail(path, f"expected a list, got {kind_of(value)}")
+    return value
+
+
+def read_string(doc: Document, path: KeyPath, value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        doc.fail(path, f"expected a string, got {kind_of(value)}")
+    if isinstance(value, (int, float)):
+        doc.fail(path, f'expected a string, got {kind_of(value)} (quote it: "{value}")')
+    return str(value)
+
+
+def read_string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
+    data = read_mapping(doc, path, value)
+    return {key: read_string(doc, (*path, key), item) for key, item in sorted(data.items())}
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)

@@ -23,14 +23,28 @@ def build_seconds(target: str, platform: str, *, prune_mounts: bool) -> float:
     if prune_mounts:
         subprocess.run(
             ["docker", "buildx", "prune", "--force", "--filter", "type=exec.cachemount"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
     start = time.monotonic()
     subprocess.run(
-        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", target, "--no-cache",
-         "--set", f"{target}.platform={platform}", "--set", f"{target}.output=type=cacheonly",
-         "--progress", "quiet"],
-        cwd=ROOT, check=True,
+        [
+            "docker",
+            "buildx",
+            "bake",
+            "-f",
+            "docker-bake.hcl",
+            target,
+            "--no-cache",
+            "--set",
+            f"{target}.platform={platform}",
+            "--set",
+            f"{target}.output=type=cacheonly",
+            "--progress",
+            "quiet",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     return time.monotonic() - start
 
@@ -46,8 +60,10 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         cold.append(build_seconds(args.target, args.platform, prune_mounts=True))
         warm.append(build_seconds(args.target, args.platform, prune_mounts=False))
-        print(f"round {round_}: cold {cold[-1]:6.1f}s  warm {warm[-1]:6.1f}s  ratio {cold[-1] / warm[-1]:.2f}")
-    ratios = [c / w for c, w in zip(cold, warm)]
+        print(
+            f"round {round_}: cold {cold[-1]:6.1f}s  warm {warm[-1]:6.1f}s  ratio {cold[-1] / warm[-1]:.2f}"
+        )
+    ratios = [c / w for c, w in zip(cold, warm, strict=True)]
     print(
         f"{args.target} on {args.platform}, --no-cache rebuild, median of {args.rounds}: "
         f"cold mounts {statistics.median(cold):.1f}s, warm mounts {statistics.median(warm):.1f}s, "

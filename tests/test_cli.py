@@ -29,28 +29,38 @@ def bake(family_dir: Path, *args: str) -> int:
 def test_generate_then_check(family_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert bake(family_dir, "check") == 1  # nothing generated yet
     assert bake(family_dir, "generate") == 0
-    assert (family_dir / "docker-bake.hcl").is_file() and (family_dir / "docker-bake.json").is_file()
+    assert (family_dir / "docker-bake.hcl").is_file() and (
+        family_dir / "docker-bake.json"
+    ).is_file()
     capsys.readouterr()
     assert bake(family_dir, "check") == 0
     assert "up to date" in capsys.readouterr().out
 
 
-def test_check_shows_a_diff_when_stale(family_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_shows_a_diff_when_stale(
+    family_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bake(family_dir, "generate")
     hcl = family_dir / "docker-bake.hcl"
     hcl.write_text(hcl.read_text().replace("A media player", "A hand edit"))
     capsys.readouterr()
     assert bake(family_dir, "check") == 1
     out, err = capsys.readouterr()
-    assert "-  description = \"A hand edit\"" in out and "+  description = \"A media player\"" in out
+    assert '-  description = "A hand edit"' in out and '+  description = "A media player"' in out
     assert "docker-bake.hcl is stale" in err and "python -m bake generate" in err
 
 
 def test_generate_is_idempotent(family_dir: Path) -> None:
     bake(family_dir, "generate")
-    first = (family_dir / "docker-bake.hcl").read_bytes(), (family_dir / "docker-bake.json").read_bytes()
+    first = (
+        (family_dir / "docker-bake.hcl").read_bytes(),
+        (family_dir / "docker-bake.json").read_bytes(),
+    )
     bake(family_dir, "generate")
-    assert first == ((family_dir / "docker-bake.hcl").read_bytes(), (family_dir / "docker-bake.json").read_bytes())
+    assert first == (
+        (family_dir / "docker-bake.hcl").read_bytes(),
+        (family_dir / "docker-bake.json").read_bytes(),
+    )
 
 
 def test_list(family_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,7 +72,9 @@ def test_list(family_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "group firefox-all: firefox nvidia-firefox intel-firefox" in out
 
 
-def test_show_json(family_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_json(
+    family_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REGISTRY", "r.io/x")
     monkeypatch.setenv("TAG", "t1")
     assert bake(family_dir, "show", "--json", "nvidia-kiosk") == 0
@@ -86,7 +98,9 @@ def test_matrix(family_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_committed_files_are_current() -> None:
     """The same check CI runs, as a real process from the repository root."""
-    result = subprocess.run([sys.executable, "-m", "bake", "check"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bake", "check"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -94,7 +108,9 @@ def test_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "family.yaml").write_text("base: [\n")
     result = subprocess.run(
         [sys.executable, "-m", "bake", "--config", str(tmp_path / "family.yaml"), "generate"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "invalid YAML" in result.stderr

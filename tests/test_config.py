@@ -93,9 +93,9 @@ BAD = {
         "did you mean 'firefox'?",
     ),
     "parent cycle": (
-        GOOD.replace("    description: Firefox\n", "    description: Firefox\n    parent: vlc\n").replace(
-            "    description: VLC\n", "    description: VLC\n    parent: firefox\n"
-        ),
+        GOOD.replace(
+            "    description: Firefox\n", "    description: Firefox\n    parent: vlc\n"
+        ).replace("    description: VLC\n", "    description: VLC\n    parent: firefox\n"),
         "apps.firefox.parent",
         7,
         "parent cycle: firefox → vlc → firefox",
@@ -119,7 +119,12 @@ BAD = {
         9,
         "duplicate name 'firefox'",
     ),
-    "group name taken": (GOOD.replace("  vlc:", "  apps:"), "apps.apps", 9, "clashes with the group 'apps'"),
+    "group name taken": (
+        GOOD.replace("  vlc:", "  apps:"),
+        "apps.apps",
+        9,
+        "clashes with the group 'apps'",
+    ),
     "yaml syntax": (GOOD + "  - [unclosed\n", "", 16, "invalid YAML"),
     "missing run": (
         GOOD.replace("run: firefox-esr --version, ", ""),
@@ -127,11 +132,28 @@ BAD = {
         8,
         "missing key 'run'",
     ),
-    "bad regex": (GOOD.replace("expect: Firefox", "expect: 'Fire(fox'"), "apps.firefox.tests[0].expect", 8, "regular expression"),
-    "bad registry": (GOOD.replace("ghcr.io/example/neko", "ghcr.io/Example Neko"), "registry", 1, "not a registry"),
-    "missing description": (GOOD.replace("    description: VLC\n", ""), "apps.vlc.description", 9, "non-empty description"),
+    "bad regex": (
+        GOOD.replace("expect: Firefox", "expect: 'Fire(fox'"),
+        "apps.firefox.tests[0].expect",
+        8,
+        "regular expression",
+    ),
+    "bad registry": (
+        GOOD.replace("ghcr.io/example/neko", "ghcr.io/Example Neko"),
+        "registry",
+        1,
+        "not a registry",
+    ),
+    "missing description": (
+        GOOD.replace("    description: VLC\n", ""),
+        "apps.vlc.description",
+        9,
+        "non-empty description",
+    ),
     "absolute dockerfile": (
-        GOOD.replace("    description: VLC\n", "    description: VLC\n    dockerfile: /etc/passwd\n"),
+        GOOD.replace(
+            "    description: VLC\n", "    description: VLC\n    dockerfile: /etc/passwd\n"
+        ),
         "apps.vlc.dockerfile",
         11,
         "relative path inside the repository",
@@ -140,7 +162,9 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_is_one_clear_error(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_clear_error(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text, key_path, line, expected = BAD[case]
     path = write(tmp_path, text)
     code, err = run_generate(path, capsys)
@@ -155,7 +179,9 @@ def test_bad_input_is_one_clear_error(case: str, tmp_path: Path, capsys: pytest.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["family.yaml"], "nothing may be written"
 
 
-def test_error_leaves_committed_files_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_error_leaves_committed_files_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, GOOD)
     assert cli.main(["--config", str(path), "generate"]) == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

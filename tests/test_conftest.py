@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 CONFTEST = Path(__file__).with_name("conftest.py")
-SAMPLE = '''
+SAMPLE = """
 import pytest
 
 @pytest.mark.docker
@@ -20,7 +20,7 @@ def test_needs_docker():
 
 def test_plain():
     pass
-'''
+"""
 
 
 def _run(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
@@ -34,7 +34,10 @@ def _run(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
         env["CI"] = ci
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True, text=True, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
 
 

@@ -43,9 +43,7 @@ WINDOW_CLASS = os.environ.get("BAKE_E2E_WINDOW_CLASS", "firefox")
 TIMEOUT = float(os.environ.get("BAKE_E2E_TIMEOUT", "180"))
 # Seconds noVNC gets to connect and draw before the screenshot.
 SETTLE = float(os.environ.get("BAKE_E2E_SETTLE", "8"))
-ARTIFACTS = Path(
-    os.environ.get("BAKE_ARTIFACTS") or Path(__file__).resolve().parent / "artifacts"
-)
+ARTIFACTS = Path(os.environ.get("BAKE_ARTIFACTS") or Path(__file__).resolve().parent / "artifacts")
 
 # noVNC (Debian's 1.3.0): vnc.html connects by itself with autoconnect=true;
 # resize=scale fits the remote screen into the browser window.
@@ -73,9 +71,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _docker(
-    *args: str, timeout: float = 120, check: bool = True
-) -> subprocess.CompletedProcess:
+def _docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["docker", *args],
         capture_output=True,
@@ -129,17 +125,13 @@ def _wait_healthy(container: str, deadline: float) -> None:
         if health == "none":
             pytest.fail(f"image {IMAGE} has no HEALTHCHECK")
         if time.monotonic() > deadline:
-            pytest.fail(
-                f"container not healthy after {TIMEOUT}s ({health})\n{_logs(container)}"
-            )
+            pytest.fail(f"container not healthy after {TIMEOUT}s ({health})\n{_logs(container)}")
         time.sleep(2)
 
 
 def _wait_window(container: str, deadline: float) -> list[str]:
     while True:
-        res = _docker(
-            "exec", container, "xdotool", "search", "--class", WINDOW_CLASS, check=False
-        )
+        res = _docker("exec", container, "xdotool", "search", "--class", WINDOW_CLASS, check=False)
         ids = res.stdout.split()
         if res.returncode == 0 and ids:
             return ids
@@ -179,9 +171,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     width, height, depth, colour, _, _, interlace = header
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(colour)
     if depth != 8 or channels is None or interlace:
-        raise ValueError(
-            f"unsupported PNG (depth={depth}, colour={colour}, interlace={interlace})"
-        )
+        raise ValueError(f"unsupported PNG (depth={depth}, colour={colour}, interlace={interlace})")
     raw = zlib.decompress(b"".join(idat))
     stride = width * channels
     rows: list[bytes] = []
@@ -249,9 +239,7 @@ def looks_like_remote_desktop(stats: dict[str, float]) -> bool:
     # Measured: the noVNC page before it connects is 97-99 % one dark colour
     # (foreign < 1 %); connected with Firefox, Chromium or VLC on screen:
     # dominant 0.77-0.81, foreign ~0.90, thousands of colours.
-    return (
-        stats["distinct"] >= 64 and stats["dominant"] < 0.9 and stats["foreign"] > 0.5
-    )
+    return stats["distinct"] >= 64 and stats["dominant"] < 0.9 and stats["foreign"] > 0.5
 
 
 class _WrapperServer:
@@ -304,9 +292,7 @@ class _WrapperServer:
 
 def _screenshot(port: int, out: Path) -> subprocess.CompletedProcess:
     chromium = (
-        os.environ.get("CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     )
     if not chromium:
         _unavailable("host Chromium not installed (apt-get install -y chromium)")
@@ -363,9 +349,7 @@ def test_desktop_reachable_through_novnc(e2e_image: str) -> None:
         best: dict[str, float] | None = None
         for _attempt in range(3):
             res = _screenshot(port, shot)
-            assert shot.exists(), (
-                f"Chromium made no screenshot:\n{res.stdout}\n{res.stderr}"
-            )
+            assert shot.exists(), f"Chromium made no screenshot:\n{res.stdout}\n{res.stderr}"
             best = png_stats(shot)
             if looks_like_remote_desktop(best):
                 break
@@ -375,12 +359,8 @@ def test_desktop_reachable_through_novnc(e2e_image: str) -> None:
         # A blank or failed page is one flat colour; the unconnected noVNC
         # page is almost all its dark background.
         assert best["distinct"] >= 64, f"screenshot looks blank: {best} ({shot})"
-        assert best["dominant"] < 0.9, (
-            f"screenshot is mostly one colour: {best} ({shot})"
-        )
-        assert best["foreign"] > 0.5, (
-            f"remote screen not shown in noVNC: {best} ({shot})"
-        )
+        assert best["dominant"] < 0.9, f"screenshot is mostly one colour: {best} ({shot})"
+        assert best["foreign"] > 0.5, f"remote screen not shown in noVNC: {best} ({shot})"
         # websockify proxied a WebSocket to x11vnc: noVNC really connected.
         logs = _logs(name)
         assert "connecting to: 127.0.0.1:5900" in logs, logs

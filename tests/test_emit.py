@@ -18,7 +18,10 @@ GOLDEN = HERE / "golden"
 
 @pytest.mark.parametrize(
     ("name", "render"),
-    [("docker-bake.hcl", lambda: render_hcl(FAMILY, "family.yaml")), ("docker-bake.json", lambda: render_json(FAMILY))],
+    [
+        ("docker-bake.hcl", lambda: render_hcl(FAMILY, "family.yaml")),
+        ("docker-bake.json", lambda: render_json(FAMILY)),
+    ],
 )
 def test_golden(name: str, render) -> None:  # noqa: ANN001
     text = render()

@@ -29,12 +29,18 @@ TEXT = st.lists(
 DESCRIPTION = TEXT.filter(bool)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(description=DESCRIPTION, label=TEXT, arg=TEXT)
-def test_arbitrary_text_survives_buildx(tmp_path: Path, description: str, label: str, arg: str) -> None:
+def test_arbitrary_text_survives_buildx(
+    tmp_path: Path, description: str, label: str, arg: str
+) -> None:
     require_buildx()
     config = load_config(REPO / "tests/fixtures/emit/family.yaml")
-    base = replace(config.base, description=description, labels={"com.example.text": label}, args={"TEXT": arg})
+    base = replace(
+        config.base, description=description, labels={"com.example.text": label}, args={"TEXT": arg}
+    )
     config = replace(config, base=base, root=tmp_path)
     family = resolve(config)
     write_files(expected_files(family, tmp_path / "family.yaml"))

@@ -37,7 +37,9 @@ def test_parse_buildx_version(text: str, version: tuple[int, ...] | None) -> Non
 
 def test_containerd_store_is_read_from_driver_status() -> None:
     assert host.uses_containerd_store('[["driver-type","io.containerd.snapshotter.v1"]]')
-    assert not host.uses_containerd_store('[["Backing Filesystem","extfs"],["Supports d_type","true"]]')
+    assert not host.uses_containerd_store(
+        '[["Backing Filesystem","extfs"],["Supports d_type","true"]]'
+    )
     assert not host.uses_containerd_store("null")
     assert not host.uses_containerd_store("not json")
 
@@ -50,8 +52,12 @@ def test_foreign_platforms_depend_on_the_cpu() -> None:
 
 def test_binfmt_problem() -> None:
     assert host.binfmt_problem("linux/arm64", ENABLED_PF) is None
-    assert "F (fix-binary) flag" in host.binfmt_problem("linux/arm64", ENABLED_PF.replace("PF", "P"))
-    assert "disabled" in host.binfmt_problem("linux/arm64", ENABLED_PF.replace("enabled", "disabled"))
+    assert "F (fix-binary) flag" in host.binfmt_problem(
+        "linux/arm64", ENABLED_PF.replace("PF", "P")
+    )
+    assert "disabled" in host.binfmt_problem(
+        "linux/arm64", ENABLED_PF.replace("enabled", "disabled")
+    )
     assert "no binfmt_misc handler qemu-arm" in host.binfmt_problem("linux/arm/v7", None)
 
 
@@ -59,7 +65,9 @@ def test_check_binfmt_reads_one_handler_per_foreign_platform(tmp_path: Path) -> 
     (tmp_path / "qemu-aarch64").write_text(ENABLED_PF)
     host.check_binfmt(("linux/amd64", "linux/arm64"), machine="x86_64", root=tmp_path)
     with pytest.raises(HostError) as info:
-        host.check_binfmt(("linux/amd64", "linux/arm64", "linux/arm/v7"), machine="x86_64", root=tmp_path)
+        host.check_binfmt(
+            ("linux/amd64", "linux/arm64", "linux/arm/v7"), machine="x86_64", root=tmp_path
+        )
     message = str(info.value)
     assert "linux/arm/v7: no binfmt_misc handler qemu-arm" in message
     assert "bash scripts/setup-host.sh" in message
@@ -135,7 +143,9 @@ def test_check_containerd_store(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_check_docker_says_the_daemon_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     failure = CommandError("command failed with exit code 1: … Cannot connect to the Docker daemon")
     _stub_docker(monkeypatch, {"docker version --format": failure})
-    with pytest.raises(HostError, match=r"daemon does not answer(.|\n)*Cannot connect(.|\n)*setup-host"):
+    with pytest.raises(
+        HostError, match=r"daemon does not answer(.|\n)*Cannot connect(.|\n)*setup-host"
+    ):
         host.check_docker()
 
 

@@ -29,7 +29,8 @@ def test_defaults_come_from_the_family_file() -> None:
 
 def test_release_with_sha_and_aliases() -> None:
     variables = Variables.from_env(
-        FAMILY.config, {"REGISTRY": "r.io/n", "TAG": "latest", "VERSION": "1.4.2", "SHA": "deadbeefcafe"}
+        FAMILY.config,
+        {"REGISTRY": "r.io/n", "TAG": "latest", "VERSION": "1.4.2", "SHA": "deadbeefcafe"},
     )
     assert image_refs(FAMILY.image("firefox"), variables) == tuple(
         f"r.io/n/{name}:{tag}"
@@ -40,11 +41,17 @@ def test_release_with_sha_and_aliases() -> None:
 
 def test_empty_env_value_overrides_the_default_like_bake() -> None:
     variables = Variables.from_env(FAMILY.config, {"TAG": "", "VERSION": "3.1.0"})
-    assert [r.rsplit(":", 1)[1] for r in image_refs(FAMILY.image("base"), variables)][:3] == ["3.1.0", "3.1", "3"]
+    assert [r.rsplit(":", 1)[1] for r in image_refs(FAMILY.image("base"), variables)][:3] == [
+        "3.1.0",
+        "3.1",
+        "3",
+    ]
 
 
 def test_labels() -> None:
-    variables = Variables.from_env(FAMILY.config, {"SHA": "abc", "VERSION": "v2.0.0", "CREATED": "now"})
+    variables = Variables.from_env(
+        FAMILY.config, {"SHA": "abc", "VERSION": "v2.0.0", "CREATED": "now"}
+    )
     labels = image_labels(FAMILY.config, FAMILY.image("intel-media"), variables)
     assert labels["org.opencontainers.image.title"] == "intel-media"
     assert labels["org.opencontainers.image.revision"] == "abc"

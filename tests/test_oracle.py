@@ -29,7 +29,9 @@ ENVIRONMENTS = [
 
 
 @pytest.fixture(scope="module", params=sorted(FAMILIES))
-def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Family, Path]:
+def generated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Family, Path]:
     """The family and a folder holding its freshly generated bake files."""
     require_buildx()
     source = FAMILIES[request.param]
@@ -73,12 +75,25 @@ def resolved(printed: dict[str, Any], name: str) -> dict[str, Any]:
     target = dict(printed["target"][name])
     for key in ("args", "labels"):
         target[key] = {k: unescape_printed(v) for k, v in target.get(key, {}).items()}
-    keys = ("description", "context", "dockerfile", "platforms", "tags", "labels", "args", "contexts")
+    keys = (
+        "description",
+        "context",
+        "dockerfile",
+        "platforms",
+        "tags",
+        "labels",
+        "args",
+        "contexts",
+    )
     return {key: target[key] for key in keys if key in target}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS, ids=["defaults", "release", "two-registries", "sha-created"])
-def test_hcl_and_json_resolve_to_the_model(generated: tuple[Family, Path], env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "env", ENVIRONMENTS, ids=["defaults", "release", "two-registries", "sha-created"]
+)
+def test_hcl_and_json_resolve_to_the_model(
+    generated: tuple[Family, Path], env: dict[str, str]
+) -> None:
     family, folder = generated
     variables = Variables.from_env(family.config, env)
     from_hcl = bake_print(folder / "docker-bake.hcl", ["all"], env)
@@ -112,10 +127,13 @@ def test_list_targets_shows_descriptions(generated: tuple[Family, Path]) -> None
     family, folder = generated
     listing = subprocess.run(
         ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--list", "targets"],
-        cwd=folder, capture_output=True, text=True, check=True,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for image in family.images:
-        line = next(l for l in listing.splitlines() if l.split() and l.split()[0] == image.name)
+        line = next(row for row in listing.splitlines() if row.split()[:1] == [image.name])
         assert image.description.split()[0] in line
     for group in family.groups:
-        assert any(l.split() and l.split()[0] == group.name for l in listing.splitlines())
+        assert any(row.split()[:1] == [group.name] for row in listing.splitlines())

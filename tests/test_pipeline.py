@@ -18,13 +18,21 @@ from bake.errors import CommandError, ConfigError, PipelineError
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "family.yaml"
 BROKEN = Path(__file__).parent / "fixtures" / "broken" / "family.yaml"
-ARCH = {"linux/amd64": ("x86_64", "amd64"), "linux/arm64": ("aarch64", "arm64"), "linux/arm/v7": ("armv7l", "armhf")}
+ARCH = {
+    "linux/amd64": ("x86_64", "amd64"),
+    "linux/arm64": ("aarch64", "arm64"),
+    "linux/arm/v7": ("armv7l", "armhf"),
+}
 
 
 def _plan(path: Path = TINY, selection: str = "all", **options: Any) -> pipeline.Plan:
     options.setdefault("sbom_generator", "off")
     return pipeline.make_plan(
-        path, selection, {"REGISTRY": "127.0.0.1:5000/ns", "TAG": "t"}, pipeline.Options(**options), {}
+        path,
+        selection,
+        {"REGISTRY": "127.0.0.1:5000/ns", "TAG": "t"},
+        pipeline.Options(**options),
+        {},
     )
 
 
@@ -33,7 +41,13 @@ def test_plan_resolves_the_selection_and_its_platforms() -> None:
     assert [i.name for i in plan.images] == ["turbo-hello"]
     assert plan.platforms == ("linux/amd64", "linux/arm64")
     assert plan.refs(plan.images[0]) == ("127.0.0.1:5000/ns/turbo-hello:t",)
-    assert plan.bake_env() == {"REGISTRY": "127.0.0.1:5000/ns", "TAG": "t", "VERSION": "", "SHA": "", "CREATED": ""}
+    assert plan.bake_env() == {
+        "REGISTRY": "127.0.0.1:5000/ns",
+        "TAG": "t",
+        "VERSION": "",
+        "SHA": "",
+        "CREATED": "",
+    }
 
 
 def test_posarg_variables_win_over_the_environment() -> None:
@@ -57,16 +71,28 @@ def test_describe_lists_images_platforms_refs_and_attestations() -> None:
         "  attestations: provenance (mode=max), SBOM by gen:1"
     )
     assert pipeline.describe_attestations(sbom.Attestations(None)).endswith("no SBOM")
-    assert re.search(r"turbo-hello\s+\[accelerator\] linux/amd64, linux/arm64\n\s+→ 127.0.0.1:5000/ns/turbo-hello:t", text)
+    assert re.search(
+        r"turbo-hello\s+\[accelerator\] linux/amd64, linux/arm64\n\s+→ 127.0.0.1:5000/ns/turbo-hello:t",
+        text,
+    )
 
 
 def test_bake_command_is_one_call_for_the_whole_selection() -> None:
     plan = _plan(selection="hello-all", buildx_args=("--no-cache", "--progress=plain"))
     assert pipeline.bake_command(plan, sbom.Attestations("gen:1")) == [
-        "docker", "buildx", "bake", "-f", "docker-bake.hcl", "hello-all", "--load",
-        "--set", "*.attest=type=provenance,mode=max",
-        "--set", "*.attest=type=sbom,generator=gen:1",
-        "--no-cache", "--progress=plain",
+        "docker",
+        "buildx",
+        "bake",
+        "-f",
+        "docker-bake.hcl",
+        "hello-all",
+        "--load",
+        "--set",
+        "*.attest=type=provenance,mode=max",
+        "--set",
+        "*.attest=type=sbom,generator=gen:1",
+        "--no-cache",
+        "--progress=plain",
     ]
 
 
@@ -75,7 +101,12 @@ def test_options_from_env() -> None:
     options = pipeline.Options.from_env(
         {"BAKE_JOBS": "4", "BAKE_TEST_TIMEOUT": "90", "BAKE_SBOM_GENERATOR": "off"}, ["--pull"]
     )
-    assert (options.jobs, options.test_timeout, options.sbom_generator, options.buildx_args) == (4, 90.0, "off", ("--pull",))
+    assert (options.jobs, options.test_timeout, options.sbom_generator, options.buildx_args) == (
+        4,
+        90.0,
+        "off",
+        ("--pull",),
+    )
     with pytest.raises(ConfigError, match=r"BAKE_JOBS: expected a number >= 1, got 'many'"):
         pipeline.Options.from_env({"BAKE_JOBS": "many"})
     with pytest.raises(ConfigError, match="BAKE_JOBS"):
@@ -91,7 +122,9 @@ class FakeDocker:
         self.build_fails = build_fails
         self.pushed: dict[str, dict[str, Any]] = {}
 
-    def __call__(self, cmd: Sequence[str], check: bool = True, **_: object) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, cmd: Sequence[str], check: bool = True, **_: object
+    ) -> subprocess.CompletedProcess[str]:
         cmd = list(cmd)
         self.commands.append(cmd)
         code, out = self.answer(cmd)
@@ -131,21 +164,39 @@ class FakeDocker:
             "tiny-hello": f"hello from {dpkg}",
             "turbo.conf": "turbo=on",
         }
-        return 0, next((out for key, out in outputs.items() if key in script), "fine broken-base") + "\n"
+        return 0, next(
+            (out for key, out in outputs.items() if key in script), "fine broken-base"
+        ) + "\n"
 
     def index(self, ref: str) -> dict[str, Any]:
         image = ref.rsplit("/", 1)[1].split(":")[0]
-        platforms = ["linux/amd64", "linux/arm64"] + ([] if image == "turbo-hello" else ["linux/arm/v7"])
+        platforms = ["linux/amd64", "linux/arm64"] + (
+            [] if image == "turbo-hello" else ["linux/arm/v7"]
+        )
         manifests = []
         for n, platform in enumerate(platforms):
             os_, arch, *variant = platform.split("/")
             digest = f"sha256:{image[:1]}{n}".ljust(71, "0")
-            manifests.append({"digest": digest, "platform": {"os": os_, "architecture": arch, **({"variant": variant[0]} if variant else {})}})
-            manifests.append({
-                "digest": digest.replace("0", "f"),
-                "annotations": {"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": digest},
-                "platform": {"os": "unknown", "architecture": "unknown"},
-            })
+            manifests.append(
+                {
+                    "digest": digest,
+                    "platform": {
+                        "os": os_,
+                        "architecture": arch,
+                        **({"variant": variant[0]} if variant else {}),
+                    },
+                }
+            )
+            manifests.append(
+                {
+                    "digest": digest.replace("0", "f"),
+                    "annotations": {
+                        "vnd.docker.reference.type": "attestation-manifest",
+                        "vnd.docker.reference.digest": digest,
+                    },
+                    "platform": {"os": "unknown", "architecture": "unknown"},
+                }
+            )
         return {"mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests}
 
     @staticmethod
@@ -154,7 +205,9 @@ class FakeDocker:
 
     def inspect(self, ref: str) -> tuple[int, str]:
         if "@" in ref:
-            layer = {"annotations": {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}}
+            layer = {
+                "annotations": {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}
+            }
             return 0, json.dumps({"layers": [layer]})
         if ref not in self.pushed:
             return 1, ""
@@ -187,12 +240,19 @@ def test_build_checks_the_host_then_runs_one_bake_in_the_family_folder(
 
     monkeypatch.setattr(run, "run", spy)
     pipeline.build(_plan())
-    assert _kinds(docker.commands) == ["docker version", "docker buildx version", "docker info", "docker buildx bake"]
+    assert _kinds(docker.commands) == [
+        "docker version",
+        "docker buildx version",
+        "docker info",
+        "docker buildx bake",
+    ]
     assert calls[-1]["cwd"] == TINY.parent
     assert calls[-1]["env"]["REGISTRY"] == "127.0.0.1:5000/ns"
 
 
-def test_test_runs_every_check_and_prints_the_table(docker: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+def test_test_runs_every_check_and_prints_the_table(
+    docker: FakeDocker, capsys: pytest.CaptureFixture[str]
+) -> None:
     pipeline.test(_plan())
     runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
     assert len(runs) == 23
@@ -206,12 +266,16 @@ def test_push_pushes_every_ref_after_the_tests_and_verifies_it(docker: FakeDocke
     first_push = kinds.index("docker push")
     assert "docker run" not in kinds[first_push:]
     assert [c[2] for c in docker.commands if c[:2] == ["docker", "push"]] == [
-        "127.0.0.1:5000/ns/base:t", "127.0.0.1:5000/ns/hello:t", "127.0.0.1:5000/ns/turbo-hello:t",
+        "127.0.0.1:5000/ns/base:t",
+        "127.0.0.1:5000/ns/hello:t",
+        "127.0.0.1:5000/ns/turbo-hello:t",
     ]
     assert [v.ref for v in verdicts if v.ok] == list(docker.pushed)
 
 
-def test_push_pushes_nothing_when_one_platform_fails(docker: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+def test_push_pushes_nothing_when_one_platform_fails(
+    docker: FakeDocker, capsys: pytest.CaptureFixture[str]
+) -> None:
     docker.fail_on = [("app", "linux/arm/v7")]
     with pytest.raises(PipelineError, match="nothing was pushed"):
         pipeline.push(_plan(BROKEN))
@@ -228,7 +292,9 @@ def test_push_pushes_nothing_when_the_build_fails(docker: FakeDocker) -> None:
     assert not [c for c in docker.commands if c[:2] in (["docker", "push"], ["docker", "run"])]
 
 
-def test_push_fails_when_the_registry_holds_something_else(docker: FakeDocker, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_push_fails_when_the_registry_holds_something_else(
+    docker: FakeDocker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = docker.inspect
 
     def drop_arm(ref: str) -> tuple[int, str]:

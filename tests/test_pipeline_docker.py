@@ -34,11 +34,13 @@ PLATFORMS = {
     "hello": ["linux/amd64", "linux/arm64", "linux/arm/v7"],
     "turbo-hello": ["linux/amd64", "linux/arm64"],
 }
-ACCEPT = ", ".join([
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-])
+ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+    ]
+)
 
 
 @pytest.fixture
@@ -51,7 +53,9 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield name
     listed = subprocess.run(
         ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{name}/")]
     if mine:
@@ -102,7 +106,10 @@ def test_push_all_builds_tests_pushes_and_the_registry_holds_exact_indexes(names
         assert _json(f"{repository}/manifests/it2") == index
         for attestation in attestations:
             manifest = _json(f"{repository}/manifests/{attestation['digest']}")
-            predicates = {layer["annotations"]["in-toto.io/predicate-type"]: layer for layer in manifest["layers"]}
+            predicates = {
+                layer["annotations"]["in-toto.io/predicate-type"]: layer
+                for layer in manifest["layers"]
+            }
             assert "https://slsa.dev/provenance/v0.2" in predicates
             assert "https://spdx.dev/Document" in predicates
     # The SBOM is real: it lists the packages of the Debian image.
@@ -119,7 +126,9 @@ def test_broken_family_pushes_nothing(namespace: str, capfd: pytest.CaptureFixtu
         spec.action([f"REGISTRY={REGISTRY}/{namespace}"])
     out = capfd.readouterr().out
     assert "FAILED app on linux/arm/v7: test 'not-on-armhf': exit code 1" in out
-    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("base ", "app "))}
+    rows = {
+        line.split()[0]: line for line in out.splitlines() if line.startswith(("base ", "app "))
+    }
     assert rows["base"].count("pass") == 3
     assert rows["app"].count("pass") == 2 and "FAIL" in rows["app"]
     for image in ("base", "app"):
@@ -131,13 +140,29 @@ def test_nox_build_session_loads_every_platform(namespace: str) -> None:
     ref = f"{REGISTRY}/{namespace}/hello:latest"
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     subprocess.run(
-        ["nox", "-f", str(ROOT / "noxfile.py"), "-s", "build-hello", "--", f"REGISTRY={REGISTRY}/{namespace}"],
-        env=env, check=True, cwd=ROOT,
+        [
+            "nox",
+            "-f",
+            str(ROOT / "noxfile.py"),
+            "-s",
+            "build-hello",
+            "--",
+            f"REGISTRY={REGISTRY}/{namespace}",
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
-    for platform, arch in (("linux/amd64", "amd64"), ("linux/arm64", "arm64"), ("linux/arm/v7", "armhf")):
+    for platform, arch in (
+        ("linux/amd64", "amd64"),
+        ("linux/arm64", "arm64"),
+        ("linux/arm/v7", "armhf"),
+    ):
         proc = subprocess.run(
             ["docker", "run", "--rm", "--pull", "never", "--platform", platform, ref, "tiny-hello"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert proc.stdout == f"hello from {arch}\n"
     status, _ = _get(f"{namespace}/hello/tags/list")

@@ -11,7 +11,9 @@ from bake import smoke
 pytestmark = pytest.mark.docker
 
 
-def test_firefox_passes_every_check_on_every_platform(reference_firefox: tuple[str, tuple[smoke.Outcome, ...]]) -> None:
+def test_firefox_passes_every_check_on_every_platform(
+    reference_firefox: tuple[str, tuple[smoke.Outcome, ...]],
+) -> None:
     _, outcomes = reference_firefox
     assert outcomes and all(o.passed for o in outcomes)
     ran = {(o.check.image, o.check.platform, o.check.name) for o in outcomes}

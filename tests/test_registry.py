@@ -19,7 +19,12 @@ ARM64 = "sha256:" + "b" * 64
 
 def _image(digest: str, arch: str, variant: str | None = None) -> dict[str, Any]:
     platform = {"architecture": arch, "os": "linux", **({"variant": variant} if variant else {})}
-    return {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": 1, "platform": platform}
+    return {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": digest,
+        "size": 1,
+        "platform": platform,
+    }
 
 
 def _attestation(digest: str, subject: str) -> dict[str, Any]:
@@ -36,7 +41,11 @@ def _attestation(digest: str, subject: str) -> dict[str, Any]:
 
 
 def _index(*manifests: dict[str, Any]) -> dict[str, Any]:
-    return {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": list(manifests)}
+    return {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": list(manifests),
+    }
 
 
 GOOD = _index(
@@ -65,12 +74,20 @@ def test_variant_is_part_of_the_platform() -> None:
 
 
 def test_every_platform_needs_an_attestation_manifest() -> None:
-    index = _index(_image(AMD64, "amd64"), _image(ARM64, "arm64"), _attestation("sha256:" + "c" * 64, AMD64))
-    assert registry.index_problems(index, ("linux/amd64", "linux/arm64")) == ["linux/arm64: no attestation manifest"]
+    index = _index(
+        _image(AMD64, "amd64"), _image(ARM64, "arm64"), _attestation("sha256:" + "c" * 64, AMD64)
+    )
+    assert registry.index_problems(index, ("linux/amd64", "linux/arm64")) == [
+        "linux/arm64: no attestation manifest"
+    ]
 
 
 def test_a_single_manifest_is_not_an_index() -> None:
-    single = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": []}
+    single = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "layers": [],
+    }
     assert registry.index_problems(single, ("linux/amd64",)) == [
         "is a single manifest (application/vnd.oci.image.manifest.v1+json), not a multi-platform index"
     ]
@@ -79,7 +96,10 @@ def test_a_single_manifest_is_not_an_index() -> None:
 def _attestation_manifest(*predicates: str) -> dict[str, Any]:
     return {
         "layers": [
-            {"mediaType": "application/vnd.in-toto+json", "annotations": {"in-toto.io/predicate-type": p}}
+            {
+                "mediaType": "application/vnd.in-toto+json",
+                "annotations": {"in-toto.io/predicate-type": p},
+            }
             for p in predicates
         ]
     }
@@ -110,7 +130,9 @@ def test_repository_of(ref: str, repository: str) -> None:
 def _stub_registry(monkeypatch: pytest.MonkeyPatch, blobs: dict[str, dict[str, Any]]) -> list[str]:
     asked: list[str] = []
 
-    def fake_run(cmd: list[str], check: bool = True, **_: object) -> subprocess.CompletedProcess[str]:
+    def fake_run(
+        cmd: list[str], check: bool = True, **_: object
+    ) -> subprocess.CompletedProcess[str]:
         assert cmd[:5] == ["docker", "buildx", "imagetools", "inspect", "--raw"]
         asked.append(cmd[5])
         if cmd[5] not in blobs:
@@ -132,15 +154,21 @@ def test_verify_ref_reads_the_index_and_each_attestation(monkeypatch: pytest.Mon
     }
     asked = _stub_registry(monkeypatch, blobs)
     digest = "sha256:" + hashlib.sha256(json.dumps(GOOD, indent=2).encode()).hexdigest()
-    verdict = registry.verify_ref("r/ns/x:t", ("linux/amd64", "linux/arm64"), ("https://slsa.dev/provenance/",), digest)
+    verdict = registry.verify_ref(
+        "r/ns/x:t", ("linux/amd64", "linux/arm64"), ("https://slsa.dev/provenance/",), digest
+    )
     assert verdict.ok, verdict.problems
     assert verdict.digest == digest
     assert asked == list(blobs)
 
 
-def test_verify_ref_reports_a_digest_that_is_not_the_tested_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_ref_reports_a_digest_that_is_not_the_tested_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     prov = _attestation_manifest("https://slsa.dev/provenance/v0.2")
-    _stub_registry(monkeypatch, {"r/x:t": GOOD, "r/x@sha256:" + "c" * 64: prov, "r/x@sha256:" + "d" * 64: prov})
+    _stub_registry(
+        monkeypatch, {"r/x:t": GOOD, "r/x@sha256:" + "c" * 64: prov, "r/x@sha256:" + "d" * 64: prov}
+    )
     verdict = registry.verify_ref("r/x:t", ("linux/amd64", "linux/arm64"), (), "sha256:" + "0" * 64)
     assert not verdict.ok
     assert verdict.problems[0].endswith("is not the tested image's sha256:" + "0" * 64)

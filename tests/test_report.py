@@ -6,9 +6,20 @@ from bake import report
 from bake.smoke import Check, Outcome
 
 
-def _outcome(image: str, platform: str, name: str, seconds: float, passed: bool = True, **kw: str) -> Outcome:
-    check = Check(image, platform, f"r/{image}:t", name, kw.get("script", "true"), origin=kw.get("origin", ""))
-    return Outcome(check, passed, seconds, 0 if passed else 1, kw.get("output", ""), "" if passed else "exit code 1")
+def _outcome(
+    image: str, platform: str, name: str, seconds: float, passed: bool = True, **kw: str
+) -> Outcome:
+    check = Check(
+        image, platform, f"r/{image}:t", name, kw.get("script", "true"), origin=kw.get("origin", "")
+    )
+    return Outcome(
+        check,
+        passed,
+        seconds,
+        0 if passed else 1,
+        kw.get("output", ""),
+        "" if passed else "exit code 1",
+    )
 
 
 OUTCOMES = (
@@ -17,8 +28,14 @@ OUTCOMES = (
     _outcome("base", "linux/arm/v7", "architecture", 1.5),
     _outcome("app", "linux/amd64", "architecture", 0.5),
     _outcome(
-        "app", "linux/arm/v7", "not-on-armhf", 2.0, passed=False,
-        script='test "$(dpkg --print-architecture)" != armhf', output="oops\nbad\n", origin="app",
+        "app",
+        "linux/arm/v7",
+        "not-on-armhf",
+        2.0,
+        passed=False,
+        script='test "$(dpkg --print-architecture)" != armhf',
+        output="oops\nbad\n",
+        origin="app",
     ),
 )
 
@@ -49,7 +66,9 @@ def test_failures_name_the_test_and_show_its_output() -> None:
 
 def test_inherited_tests_say_where_they_come_from() -> None:
     outcome = _outcome("nvidia-app", "linux/amd64", "marker", 1.0, passed=False, origin="base")
-    assert "test 'marker' (from base): exit code 1" in report.render_failures(report.cells([outcome]))
+    assert "test 'marker' (from base): exit code 1" in report.render_failures(
+        report.cells([outcome])
+    )
 
 
 def test_summary_ends_with_a_verdict() -> None:
@@ -57,5 +76,7 @@ def test_summary_ends_with_a_verdict() -> None:
     assert text.endswith("smoke tests: 1 failed (3 of 4 image × platform cells passed, 5 checks)")
     assert "FAILED app on linux/arm/v7" in text
     passing = report.render_summary(OUTCOMES[:2])
-    assert passing.endswith("smoke tests: all passed (1 of 1 image × platform cells passed, 2 checks)")
+    assert passing.endswith(
+        "smoke tests: all passed (1 of 1 image × platform cells passed, 2 checks)"
+    )
     assert "FAILED" not in passing

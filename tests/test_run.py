@@ -13,7 +13,10 @@ from bake.errors import CommandError, HostError
 
 def test_quote_is_a_copyable_shell_line() -> None:
     assert run.quote(["echo", "a b", "it's"]) == "echo 'a b' 'it'\"'\"'s'"
-    assert run.quote(["docker", "buildx"], {"TAG": "x y", "SHA": ""}) == "TAG='x y' SHA='' docker buildx"
+    assert (
+        run.quote(["docker", "buildx"], {"TAG": "x y", "SHA": ""})
+        == "TAG='x y' SHA='' docker buildx"
+    )
 
 
 def test_run_echoes_the_command_with_its_variables(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,14 +68,19 @@ def test_unchecked_failure_returns_the_code() -> None:
 
 
 def test_missing_program_is_a_host_error_with_a_hint() -> None:
-    with pytest.raises(HostError, match=r"no-such-tool-xyz: command not found; run `bash scripts/setup-host.sh`"):
+    with pytest.raises(
+        HostError, match=r"no-such-tool-xyz: command not found; run `bash scripts/setup-host.sh`"
+    ):
         run.run(["no-such-tool-xyz"])
 
 
 def test_timeout_reports_exit_124_and_says_so() -> None:
     proc = run.run(
         [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(30)"],
-        capture=True, check=False, echo=False, timeout=1,
+        capture=True,
+        check=False,
+        echo=False,
+        timeout=1,
     )
     assert proc.returncode == run.TIMEOUT_EXIT
     assert "timed out after 1 s" in proc.stderr

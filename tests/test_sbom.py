@@ -38,7 +38,10 @@ Version: 12.4+deb12u5
 def test_provenance_always_sbom_when_a_generator_is_set() -> None:
     assert sbom.Attestations(None).set_args() == ["--set", "*.attest=type=provenance,mode=max"]
     with_sbom = sbom.Attestations("127.0.0.1:5000/tools/scan:1")
-    assert with_sbom.set_args()[2:] == ["--set", "*.attest=type=sbom,generator=127.0.0.1:5000/tools/scan:1"]
+    assert with_sbom.set_args()[2:] == [
+        "--set",
+        "*.attest=type=sbom,generator=127.0.0.1:5000/tools/scan:1",
+    ]
     assert with_sbom.predicate_prefixes == (sbom.PROVENANCE, sbom.SPDX)
     assert sbom.Attestations(None).predicate_prefixes == (sbom.PROVENANCE,)
 
@@ -75,8 +78,12 @@ def test_generator_script_writes_an_spdx_in_toto_statement(tmp_path: Path) -> No
     (source / "etc/os-release").write_text('ID=debian\nVERSION_ID="12"\n')
     out = tmp_path / "out"
     out.mkdir()
-    env = {**os.environ, "BUILDKIT_SCAN_SOURCE": str(source), "BUILDKIT_SCAN_DESTINATION": str(out),
-           "SOURCE_DATE_EPOCH": "0"}
+    env = {
+        **os.environ,
+        "BUILDKIT_SCAN_SOURCE": str(source),
+        "BUILDKIT_SCAN_DESTINATION": str(out),
+        "SOURCE_DATE_EPOCH": "0",
+    }
     subprocess.run(["perl", str(SCRIPT)], env=env, check=True)
     assert [p.name for p in out.iterdir()] == ["sbom.spdx.json"]
     statement = json.loads((out / "sbom.spdx.json").read_text())
@@ -106,8 +113,12 @@ def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
     (extras / "sbom-build").mkdir(parents=True)
     out = tmp_path / "out"
     out.mkdir()
-    env = {**os.environ, "BUILDKIT_SCAN_SOURCE": str(source), "BUILDKIT_SCAN_DESTINATION": str(out),
-           "BUILDKIT_SCAN_SOURCE_EXTRAS": str(extras)}
+    env = {
+        **os.environ,
+        "BUILDKIT_SCAN_SOURCE": str(source),
+        "BUILDKIT_SCAN_DESTINATION": str(out),
+        "BUILDKIT_SCAN_SOURCE_EXTRAS": str(extras),
+    }
     subprocess.run(["perl", str(SCRIPT)], env=env, check=True)
     assert sorted(p.name for p in out.iterdir()) == ["sbom-build.spdx.json", "sbom.spdx.json"]
     assert json.loads((out / "sbom.spdx.json").read_text())["predicate"]["packages"] == []

@@ -27,14 +27,25 @@ def catalogue() -> tuple[sessions.SessionSpec, ...]:
     return sessions.catalogue(FAMILY)
 
 
-def test_every_target_and_group_gets_build_test_and_push(catalogue: tuple[sessions.SessionSpec, ...]) -> None:
+def test_every_target_and_group_gets_build_test_and_push(
+    catalogue: tuple[sessions.SessionSpec, ...],
+) -> None:
     family = load_family(FAMILY)
     names = [spec.name for spec in catalogue]
-    selectable = [i.name for i in family.images] + [g.name for g in family.groups if g.name != "default"]
+    selectable = [i.name for i in family.images] + [
+        g.name for g in family.groups if g.name != "default"
+    ]
     for name in selectable:
         for action in ("build", "test", "push"):
             assert f"{action}-{name}" in names
-    for expected in ("build-all", "test-all", "push-all", "build-nvidia", "build-firefox-all", "push-nvidia-firefox"):
+    for expected in (
+        "build-all",
+        "test-all",
+        "push-all",
+        "build-nvidia",
+        "build-firefox-all",
+        "push-nvidia-firefox",
+    ):
         assert expected in names
     assert "build-default" not in names
     assert names[-5:] == ["generate", "check", "lint", "tests", "setup-host"]
@@ -48,7 +59,13 @@ def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
     for spec in catalogue:
         assert spec.description and "\n" not in spec.description
         assert len(spec.tags) == len(set(spec.tags))
-    assert specs["build-nvidia-firefox"].tags == ("build", "image", "accelerator", "nvidia-firefox", "nvidia")
+    assert specs["build-nvidia-firefox"].tags == (
+        "build",
+        "image",
+        "accelerator",
+        "nvidia-firefox",
+        "nvidia",
+    )
     assert specs["build-nvidia-firefox"].description == (
         "Build nvidia-firefox (accelerator) for linux/amd64, linux/arm64 into the local image store"
     )
@@ -66,12 +83,26 @@ def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
     [
         ([], {}, ()),
         (["--no-cache"], {}, ("--no-cache",)),
-        (["REGISTRY=127.0.0.1:5000/x", "TAG=a,b", "--no-cache"], {"REGISTRY": "127.0.0.1:5000/x", "TAG": "a,b"}, ("--no-cache",)),
-        (["VERSION=", "SHA=abc", "CREATED=2024-01-01T00:00:00Z"], {"VERSION": "", "SHA": "abc", "CREATED": "2024-01-01T00:00:00Z"}, ()),
-        (["--set=*.args.X=1", "OTHER=1", "registry=x"], {}, ("--set=*.args.X=1", "OTHER=1", "registry=x")),
+        (
+            ["REGISTRY=127.0.0.1:5000/x", "TAG=a,b", "--no-cache"],
+            {"REGISTRY": "127.0.0.1:5000/x", "TAG": "a,b"},
+            ("--no-cache",),
+        ),
+        (
+            ["VERSION=", "SHA=abc", "CREATED=2024-01-01T00:00:00Z"],
+            {"VERSION": "", "SHA": "abc", "CREATED": "2024-01-01T00:00:00Z"},
+            (),
+        ),
+        (
+            ["--set=*.args.X=1", "OTHER=1", "registry=x"],
+            {},
+            ("--set=*.args.X=1", "OTHER=1", "registry=x"),
+        ),
     ],
 )
-def test_split_posargs(posargs: list[str], variables: dict[str, str], rest: tuple[str, ...]) -> None:
+def test_split_posargs(
+    posargs: list[str], variables: dict[str, str], rest: tuple[str, ...]
+) -> None:
     assert sessions.split_posargs(posargs) == (variables, rest)
 
 
@@ -121,12 +152,18 @@ def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -
     return ran
 
 
-HADOLINT = ["hadolint", "dockerfiles/accelerators/turbo/Dockerfile", "dockerfiles/apps/hello/Dockerfile",
-            "dockerfiles/base/Dockerfile"]
+HADOLINT = [
+    "hadolint",
+    "dockerfiles/accelerators/turbo/Dockerfile",
+    "dockerfiles/apps/hello/Dockerfile",
+    "dockerfiles/base/Dockerfile",
+]
 BAKE_CHECK = ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--call", "check", "all"]
 
 
-def test_lint_runs_hadolint_on_every_dockerfile_then_bake_check(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_runs_hadolint_on_every_dockerfile_then_bake_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert _lint(monkeypatch, 0, "") == [HADOLINT, BAKE_CHECK]
 
 
@@ -134,7 +171,11 @@ def test_lint_falls_back_to_print_where_the_engine_cannot_lint(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ran = _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
-    assert ran == [HADOLINT, BAKE_CHECK, ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--print", "all"]]
+    assert ran == [
+        HADOLINT,
+        BAKE_CHECK,
+        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--print", "all"],
+    ]
     assert "cannot lint Dockerfiles" in capsys.readouterr().err
 
 
@@ -148,10 +189,16 @@ def test_nox_lists_the_catalogue_as_json() -> None:
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     proc = subprocess.run(
         ["nox", "-f", str(ROOT / "noxfile.py"), "-l", "--json", "-t", "build", "lint"],
-        capture_output=True, text=True, env=env, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
     listed = {item["name"]: item for item in json.loads(proc.stdout)}
-    expected = {s.name: s for s in sessions.catalogue(TINY) if "build" in s.tags or "lint" in s.tags}
+    expected = {
+        s.name: s for s in sessions.catalogue(TINY) if "build" in s.tags or "lint" in s.tags
+    }
     assert set(listed) == set(expected)
     for name, item in listed.items():
         assert item["description"] == expected[name].description

@@ -47,10 +47,24 @@ def test_inherited_tests_remember_where_they_came_from(checks: tuple[smoke.Check
 
 
 def test_docker_run_command(checks: tuple[smoke.Check, ...]) -> None:
-    check = next(c for c in checks if c.image == "hello" and c.platform == "linux/arm/v7" and c.name == "greet")
+    check = next(
+        c
+        for c in checks
+        if c.image == "hello" and c.platform == "linux/arm/v7" and c.name == "greet"
+    )
     assert smoke.command(check) == [
-        "docker", "run", "--rm", "--pull", "never", "--platform", "linux/arm/v7",
-        "--entrypoint", "/bin/sh", "r.example/ns/hello:t", "-c", "tiny-hello",
+        "docker",
+        "run",
+        "--rm",
+        "--pull",
+        "never",
+        "--platform",
+        "linux/arm/v7",
+        "--entrypoint",
+        "/bin/sh",
+        "r.example/ns/hello:t",
+        "-c",
+        "tiny-hello",
     ]
     assert smoke.command(check, "c1")[7:9] == ["--name", "c1"]
 
@@ -96,7 +110,10 @@ def test_run_checks_keeps_order_and_runs_each_once(monkeypatch: pytest.MonkeyPat
         return subprocess.CompletedProcess(cmd, 0, f"ran {cmd[-1]}\n", "")
 
     monkeypatch.setattr(run, "run", fake_run)
-    checks = [smoke.Check("i", "linux/amd64", "ref", f"t{n}", f"echo {n}", expect=rf"ran echo {n}$") for n in range(7)]
+    checks = [
+        smoke.Check("i", "linux/amd64", "ref", f"t{n}", f"echo {n}", expect=rf"ran echo {n}$")
+        for n in range(7)
+    ]
     outcomes = smoke.run_checks(checks, jobs=3)
     assert [o.check for o in outcomes] == checks
     assert all(o.passed for o in outcomes)
