@@ -72,7 +72,6 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
         print(json.dumps([_describe(i, variables) for i in images], indent=2))
         return 0
     for image in images:
-        info = _describe(image, variables)
         print(f"{image.name} ({image.tier}): {image.description}")
         print(f"  chain:      {' → '.join(image.chain)}")
         print(f"  platforms:  {', '.join(image.platforms)}")
@@ -80,7 +79,7 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
         if image.parent:
             print(f"  contexts:   {image.context_name} = target:{image.parent}")
         print("  tags:")
-        for ref in info["tags"]:
+        for ref in image_refs(image, variables):
             print(f"    {ref}")
         print("  tests:")
         for test in image.tests:

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bake.config import AppSpec, Config, ImageSpec, SmokeTest, load_config
+from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
 from bake.errors import ConfigError
 from bake.yamlsource import KeyPath, render_path
 
@@ -234,14 +234,14 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
                 ("accelerators", spec.name, "aliases"),
                 "accelerators are not images of their own; put aliases on an app",
             )
-    for app in config.apps:
-        for name in app.accelerators:
+    for spec in config.apps:
+        for name in spec.accelerators:
             if name not in accelerators:
                 hint = difflib.get_close_matches(name, list(accelerators), n=1)
                 maybe = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise _fail(
                     config,
-                    ("apps", app.name, "accelerators", name),
+                    ("apps", spec.name, "accelerators", name),
                     f"unknown accelerator {name!r}{maybe} "
                     f"(defined: {', '.join(accelerators) or 'none'})",
                 )
@@ -255,7 +255,9 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
     return tuple(variants)
 
 
-def _variant_image(config: Config, app: Image, accelerator: ImageSpec, use) -> Image:  # noqa: ANN001
+def _variant_image(
+    config: Config, app: Image, accelerator: ImageSpec, use: AcceleratorUse | None
+) -> Image:
     name = f"{accelerator.name}-{app.name}"
     chain = (*app.chain, name)
     platforms = _intersect(app.platforms, accelerator.platforms)

@@ -37,16 +37,16 @@ def write_files(files: dict[Path, str]) -> list[Path]:
     staged: list[tuple[Path, Path]] = []
     try:
         for path in changed:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(files[path])
-            os.chmod(tmp, 0o644)
-            staged.append((Path(tmp), path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
+            os.chmod(name, 0o644)
+            staged.append((Path(name), path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
     finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
     return changed
 
 

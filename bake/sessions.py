@@ -160,6 +160,7 @@ def _lint(path: Path, family: Family) -> Action:
         run.run(["hadolint", *dockerfiles], cwd=family.root)
         run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
         run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
+        run.run([sys.executable, "-m", "mypy"], cwd=ROOT)
         generated.write_files(generated.expected_files(family, path))
         _bake_check(family, posargs)
 
@@ -187,7 +188,7 @@ def _chores(path: Path, family: Family) -> list[SessionSpec]:
         ),
         SessionSpec(
             "lint",
-            "hadolint every Dockerfile, ruff the Python, then `buildx bake --call check all`",
+            "hadolint every Dockerfile, ruff and mypy --strict on bake/, `buildx bake --call check all`",
             ("lint", "ci"),
             _lint(path, family),
         ),
