@@ -158,13 +158,18 @@ HADOLINT = [
     "dockerfiles/apps/hello/Dockerfile",
     "dockerfiles/base/Dockerfile",
 ]
+PYTHON_LINT = [
+    [sys.executable, "-m", "ruff", "check", "."],
+    [sys.executable, "-m", "ruff", "format", "--check", "."],
+    [sys.executable, "-m", "mypy"],
+]
 BAKE_CHECK = ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--call", "check", "all"]
 
 
 def test_lint_runs_hadolint_on_every_dockerfile_then_bake_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert _lint(monkeypatch, 0, "") == [HADOLINT, BAKE_CHECK]
+    assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, BAKE_CHECK]
 
 
 def test_lint_falls_back_to_print_where_the_engine_cannot_lint(
@@ -173,6 +178,7 @@ def test_lint_falls_back_to_print_where_the_engine_cannot_lint(
     ran = _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
     assert ran == [
         HADOLINT,
+        *PYTHON_LINT,
         BAKE_CHECK,
         ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--print", "all"],
     ]
