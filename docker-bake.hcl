@@ -36,6 +36,12 @@ variable "CREATED" {
   description = "Build time (RFC 3339) for the org.opencontainers.image.created label"
 }
 
+variable "CACHE_REGISTRY" {
+  type        = string
+  default     = ""
+  description = "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none"
+}
+
 function "version_tags" {
   params = [
     version,
@@ -48,6 +54,20 @@ function "image_tags" {
     name,
   ]
   result = flatten([for registry in compact(split(",", REGISTRY)) : [for tag in distinct(compact(concat(split(",", TAG), version_tags(trimprefix(VERSION, "v")), SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : "${registry}/${name}:${tag}"]])
+}
+
+function "cache_from" {
+  params = [
+    name,
+  ]
+  result = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]
+}
+
+function "cache_to" {
+  params = [
+    name,
+  ]
+  result = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]
 }
 
 target "_common" {
@@ -109,6 +129,8 @@ target "base" {
   context     = "dockerfiles/base"
   dockerfile  = "Dockerfile"
   tags        = image_tags("base")
+  cache-from  = cache_from("base")
+  cache-to    = cache_to("base")
   labels      = {
     "org.opencontainers.image.title"       = "base",
     "org.opencontainers.image.description" = "Debian desktop runtime (Xvfb, PulseAudio, supervisord, noVNC on port 8080)",
@@ -123,6 +145,8 @@ target "firefox" {
   context     = "dockerfiles/apps/firefox"
   dockerfile  = "Dockerfile"
   tags        = concat(image_tags("firefox"), image_tags("arm-firefox"))
+  cache-from  = cache_from("firefox")
+  cache-to    = cache_to("firefox")
   labels      = {
     "org.opencontainers.image.title"       = "firefox",
     "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop",
@@ -137,6 +161,8 @@ target "chromium" {
   context     = "dockerfiles/apps/chromium"
   dockerfile  = "Dockerfile"
   tags        = concat(image_tags("chromium"), image_tags("arm-chromium"))
+  cache-from  = cache_from("chromium")
+  cache-to    = cache_to("chromium")
   labels      = {
     "org.opencontainers.image.title"       = "chromium",
     "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop",
@@ -151,6 +177,8 @@ target "vlc" {
   context     = "dockerfiles/apps/vlc"
   dockerfile  = "Dockerfile"
   tags        = image_tags("vlc")
+  cache-from  = cache_from("vlc")
+  cache-to    = cache_to("vlc")
   labels      = {
     "org.opencontainers.image.title"       = "vlc",
     "org.opencontainers.image.description" = "VLC media player in the desktop",
@@ -169,6 +197,8 @@ target "thunderbird" {
     "linux/arm64",
   ]
   tags        = image_tags("thunderbird")
+  cache-from  = cache_from("thunderbird")
+  cache-to    = cache_to("thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "thunderbird",
     "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm)",
@@ -183,6 +213,8 @@ target "libreoffice" {
   context     = "dockerfiles/apps/libreoffice"
   dockerfile  = "Dockerfile"
   tags        = image_tags("libreoffice")
+  cache-from  = cache_from("libreoffice")
+  cache-to    = cache_to("libreoffice")
   labels      = {
     "org.opencontainers.image.title"       = "libreoffice",
     "org.opencontainers.image.description" = "LibreOffice office suite in the desktop",
@@ -198,6 +230,8 @@ target "nvidia-firefox" {
     "app" = "target:firefox",
   }
   tags        = image_tags("nvidia-firefox")
+  cache-from  = cache_from("nvidia-firefox")
+  cache-to    = cache_to("nvidia-firefox")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-firefox",
     "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
@@ -213,6 +247,8 @@ target "nvidia-chromium" {
     "app" = "target:chromium",
   }
   tags        = image_tags("nvidia-chromium")
+  cache-from  = cache_from("nvidia-chromium")
+  cache-to    = cache_to("nvidia-chromium")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-chromium",
     "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
@@ -228,6 +264,8 @@ target "nvidia-vlc" {
     "app" = "target:vlc",
   }
   tags        = image_tags("nvidia-vlc")
+  cache-from  = cache_from("nvidia-vlc")
+  cache-to    = cache_to("nvidia-vlc")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-vlc",
     "org.opencontainers.image.description" = "VLC media player in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
@@ -243,6 +281,8 @@ target "nvidia-thunderbird" {
     "app" = "target:thunderbird",
   }
   tags        = image_tags("nvidia-thunderbird")
+  cache-from  = cache_from("nvidia-thunderbird")
+  cache-to    = cache_to("nvidia-thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-thunderbird",
     "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
@@ -258,6 +298,8 @@ target "nvidia-libreoffice" {
     "app" = "target:libreoffice",
   }
   tags        = image_tags("nvidia-libreoffice")
+  cache-from  = cache_from("nvidia-libreoffice")
+  cache-to    = cache_to("nvidia-libreoffice")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-libreoffice",
     "org.opencontainers.image.description" = "LibreOffice office suite in the desktop — NVIDIA GPU (driver injected by the NVIDIA container toolkit)",
@@ -273,6 +315,8 @@ target "intel-firefox" {
     "app" = "target:firefox",
   }
   tags        = image_tags("intel-firefox")
+  cache-from  = cache_from("intel-firefox")
+  cache-to    = cache_to("intel-firefox")
   labels      = {
     "org.opencontainers.image.title"       = "intel-firefox",
     "org.opencontainers.image.description" = "Firefox ESR in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
@@ -288,6 +332,8 @@ target "intel-chromium" {
     "app" = "target:chromium",
   }
   tags        = image_tags("intel-chromium")
+  cache-from  = cache_from("intel-chromium")
+  cache-to    = cache_to("intel-chromium")
   labels      = {
     "org.opencontainers.image.title"       = "intel-chromium",
     "org.opencontainers.image.description" = "Chromium in the browser-reachable desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
@@ -303,6 +349,8 @@ target "intel-vlc" {
     "app" = "target:vlc",
   }
   tags        = image_tags("intel-vlc")
+  cache-from  = cache_from("intel-vlc")
+  cache-to    = cache_to("intel-vlc")
   labels      = {
     "org.opencontainers.image.title"       = "intel-vlc",
     "org.opencontainers.image.description" = "VLC media player in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
@@ -318,6 +366,8 @@ target "intel-thunderbird" {
     "app" = "target:thunderbird",
   }
   tags        = image_tags("intel-thunderbird")
+  cache-from  = cache_from("intel-thunderbird")
+  cache-to    = cache_to("intel-thunderbird")
   labels      = {
     "org.opencontainers.image.title"       = "intel-thunderbird",
     "org.opencontainers.image.description" = "Thunderbird mail client in the desktop (no armhf build in Debian bookworm) — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",
@@ -333,6 +383,8 @@ target "intel-libreoffice" {
     "app" = "target:libreoffice",
   }
   tags        = image_tags("intel-libreoffice")
+  cache-from  = cache_from("intel-libreoffice")
+  cache-to    = cache_to("intel-libreoffice")
   labels      = {
     "org.opencontainers.image.title"       = "intel-libreoffice",
     "org.opencontainers.image.description" = "LibreOffice office suite in the desktop — Intel VA-API (intel-media-va-driver; Debian ships it for amd64 only)",

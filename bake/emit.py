@@ -48,6 +48,10 @@ IMAGE_TAGS = (
     'SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : '
     '"${registry}/${name}:${tag}"]])'
 )
+CACHE_FROM = (
+    'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]'
+)
+CACHE_TO = 'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]'
 VERSION_LABEL = 'VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0]'
 
 
@@ -75,6 +79,8 @@ def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
         "function": {
             "version_tags": {"params": [Expr("version")], "result": Expr(VERSION_TAGS)},
             "image_tags": {"params": [Expr("name")], "result": Expr(IMAGE_TAGS)},
+            "cache_from": {"params": [Expr("name")], "result": Expr(CACHE_FROM)},
+            "cache_to": {"params": [Expr("name")], "result": Expr(CACHE_TO)},
         },
         "target": {**_abstract_targets(family), **_image_targets(family)},
         "group": {
@@ -149,6 +155,8 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         target["args"] = dict(image.args)
     tags = [f'image_tags("{name}")' for name in (image.name, *image.aliases)]
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
+    target["cache-from"] = Expr(f'cache_from("{image.name}")')
+    target["cache-to"] = Expr(f'cache_to("{image.name}")')
     target["labels"] = {
         "org.opencontainers.image.title": image.name,
         "org.opencontainers.image.description": image.description,

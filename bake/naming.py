@@ -15,6 +15,7 @@ from bake.family import Image
 
 __all__ = [
     "VARIABLES",
+    "cache_refs",
     "Variable",
     "Variables",
     "common_labels",
@@ -41,6 +42,10 @@ VARIABLES = (
     Variable("VERSION", "Release version: 1.2.3 also publishes 1.2 and 1 (a v prefix is dropped)"),
     Variable("SHA", "Git commit: the revision label, and a sha-<first 7> tag when set"),
     Variable("CREATED", "Build time (RFC 3339) for the org.opencontainers.image.created label"),
+    Variable(
+        "CACHE_REGISTRY",
+        "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none",
+    ),
 )
 
 
@@ -53,6 +58,7 @@ class Variables:
     VERSION: str = ""
     SHA: str = ""
     CREATED: str = ""
+    CACHE_REGISTRY: str = ""
 
     @classmethod
     def defaults(cls, config: Config) -> Variables:
@@ -93,6 +99,14 @@ def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
         for registry in registries
         for tag in _tags(variables)
     )
+
+
+def cache_refs(image: Image, variables: Variables) -> tuple[list[str], list[str]]:
+    """(cache-from, cache-to) of one image: a registry cache per image, when asked for."""
+    if not variables.CACHE_REGISTRY:
+        return [], []
+    ref = f"type=registry,ref={variables.CACHE_REGISTRY}/{image.name}:buildcache"
+    return [ref], [f"{ref},mode=max"]
 
 
 def static_labels(config: Config) -> dict[str, str]:

@@ -50,4 +50,4 @@ def bake_print(
     return json.loads(result.stdout)
 
 
-_VARIABLES = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED")
+_VARIABLES = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY")

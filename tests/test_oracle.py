@@ -12,7 +12,7 @@ import pytest
 from bake.emit import dockerfile_in_context
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, write_files
-from bake.naming import Variables, image_labels, image_refs
+from bake.naming import Variables, cache_refs, image_labels, image_refs
 from tests.buildx import bake_print, require_buildx
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +25,7 @@ ENVIRONMENTS = [
     {"REGISTRY": "127.0.0.1:5000/ci", "TAG": "", "VERSION": "v2.10.3", "SHA": "0123456789abcdef"},
     {"REGISTRY": "a.example/x,b.example/y", "TAG": "latest,nightly", "VERSION": "3.0.0-rc.1"},
     {"TAG": "edge", "CREATED": "2026-11-28T00:00:00Z", "SHA": "abc"},
+    {"CACHE_REGISTRY": "127.0.0.1:5000/cache"},
 ]
 
 
@@ -55,6 +56,9 @@ def model_target(family: Family, image: Image, variables: Variables) -> dict[str
     }
     if image.parent:
         expected["contexts"] = {image.context_name: f"target:{image.parent}"}
+    for key, entries in zip(("cache-from", "cache-to"), cache_refs(image, variables), strict=True):
+        if entries:  # buildx prints each cache entry as its key=value fields
+            expected[key] = [dict(field.split("=", 1) for field in e.split(",")) for e in entries]
     return expected
 
 
@@ -84,12 +88,14 @@ def resolved(printed: dict[str, Any], name: str) -> dict[str, Any]:
         "labels",
         "args",
         "contexts",
+        "cache-from",
+        "cache-to",
     )
     return {key: target[key] for key in keys if key in target}
 
 
 @pytest.mark.parametrize(
-    "env", ENVIRONMENTS, ids=["defaults", "release", "two-registries", "sha-created"]
+    "env", ENVIRONMENTS, ids=["defaults", "release", "two-registries", "sha-created", "cache"]
 )
 def test_hcl_and_json_resolve_to_the_model(
     generated: tuple[Family, Path], env: dict[str, str]

@@ -47,6 +47,7 @@ def test_plan_resolves_the_selection_and_its_platforms() -> None:
         "VERSION": "",
         "SHA": "",
         "CREATED": "",
+        "CACHE_REGISTRY": "",
     }
 
 

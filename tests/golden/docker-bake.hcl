@@ -36,6 +36,12 @@ variable "CREATED" {
   description = "Build time (RFC 3339) for the org.opencontainers.image.created label"
 }
 
+variable "CACHE_REGISTRY" {
+  type        = string
+  default     = ""
+  description = "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none"
+}
+
 function "version_tags" {
   params = [
     version,
@@ -48,6 +54,20 @@ function "image_tags" {
     name,
   ]
   result = flatten([for registry in compact(split(",", REGISTRY)) : [for tag in distinct(compact(concat(split(",", TAG), version_tags(trimprefix(VERSION, "v")), SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : "${registry}/${name}:${tag}"]])
+}
+
+function "cache_from" {
+  params = [
+    name,
+  ]
+  result = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]
+}
+
+function "cache_to" {
+  params = [
+    name,
+  ]
+  result = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]
 }
 
 target "_common" {
@@ -120,6 +140,8 @@ target "base" {
     "LOCALE" = "C.UTF-8",
   }
   tags        = image_tags("base")
+  cache-from  = cache_from("base")
+  cache-to    = cache_to("base")
   labels      = {
     "org.opencontainers.image.title"       = "base",
     "org.opencontainers.image.description" = "The base desktop",
@@ -134,6 +156,8 @@ target "firefox" {
   context     = "dockerfiles/apps/firefox"
   dockerfile  = "Dockerfile"
   tags        = concat(image_tags("firefox"), image_tags("arm-firefox"))
+  cache-from  = cache_from("firefox")
+  cache-to    = cache_to("firefox")
   labels      = {
     "org.opencontainers.image.title"       = "firefox",
     "org.opencontainers.image.description" = "Firefox \"ESR\" with a back\\slash",
@@ -156,6 +180,8 @@ target "kiosk" {
     "linux/arm64",
   ]
   tags        = image_tags("kiosk")
+  cache-from  = cache_from("kiosk")
+  cache-to    = cache_to("kiosk")
   labels      = {
     "org.opencontainers.image.title"       = "kiosk",
     "org.opencontainers.image.description" = "Firefox locked to one page",
@@ -173,6 +199,8 @@ target "media" {
     "linux/amd64",
   ]
   tags        = image_tags("media")
+  cache-from  = cache_from("media")
+  cache-to    = cache_to("media")
   labels      = {
     "org.opencontainers.image.title"       = "media",
     "org.opencontainers.image.description" = "A media player",
@@ -190,6 +218,8 @@ target "nvidia-firefox" {
     "app" = "target:firefox",
   }
   tags        = image_tags("nvidia-firefox")
+  cache-from  = cache_from("nvidia-firefox")
+  cache-to    = cache_to("nvidia-firefox")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-firefox",
     "org.opencontainers.image.description" = "Firefox \"ESR\" with a back\\slash — NVIDIA",
@@ -205,6 +235,8 @@ target "nvidia-kiosk" {
     "app" = "target:kiosk",
   }
   tags        = image_tags("nvidia-kiosk")
+  cache-from  = cache_from("nvidia-kiosk")
+  cache-to    = cache_to("nvidia-kiosk")
   labels      = {
     "org.opencontainers.image.title"       = "nvidia-kiosk",
     "org.opencontainers.image.description" = "Firefox locked to one page — NVIDIA",
@@ -220,6 +252,8 @@ target "intel-firefox" {
     "app" = "target:firefox",
   }
   tags        = image_tags("intel-firefox")
+  cache-from  = cache_from("intel-firefox")
+  cache-to    = cache_to("intel-firefox")
   labels      = {
     "org.opencontainers.image.title"       = "intel-firefox",
     "org.opencontainers.image.description" = "Firefox \"ESR\" with a back\\slash — Intel VA-API",
@@ -235,6 +269,8 @@ target "intel-kiosk" {
     "app" = "target:kiosk",
   }
   tags        = image_tags("intel-kiosk")
+  cache-from  = cache_from("intel-kiosk")
+  cache-to    = cache_to("intel-kiosk")
   labels      = {
     "org.opencontainers.image.title"       = "intel-kiosk",
     "org.opencontainers.image.description" = "Firefox locked to one page — Intel VA-API",
@@ -250,6 +286,8 @@ target "intel-media" {
     "app" = "target:media",
   }
   tags        = image_tags("intel-media")
+  cache-from  = cache_from("intel-media")
+  cache-to    = cache_to("intel-media")
   labels      = {
     "org.opencontainers.image.title"       = "intel-media",
     "org.opencontainers.image.description" = "A media player — Intel VA-API",
