@@ -269,12 +269,14 @@ ensure_apt_suites() {
     local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     if write_if_changed "$APT_SOURCES" <<EOF
 # Written by scripts/setup-host.sh: extra suites for docker.io (trixie) and
-# docker-buildx (testing). Pinned low in $APT_PREFS.
+# docker-buildx (testing). Pinned low in $APT_PREFS. The configured mirror may
+# be a dated snapshot, whose testing Release file is past its Valid-Until.
 Types: deb
 URIs: $DEBIAN_MIRROR
 Suites: $extra
 Components: main
 Signed-By: $keyring
+Check-Valid-Until: no
 EOF
     then APT_SOURCES_CHANGED=1; fi
     if write_if_changed "$APT_PREFS" <<'EOF'
