@@ -105,9 +105,6 @@ class Family:
             found |= self._expand(target, seen)
         return found
 
-    def children(self, name: str) -> tuple[Image, ...]:
-        return tuple(image for image in self.images if image.parent == name)
-
 
 def load_family(path: Path) -> Family:
     """Load, validate and resolve the family file at ``path``."""
