@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from bake.naming import VARIABLES
+
 __all__ = ["bake_print", "require_buildx"]
 
 
@@ -50,4 +52,4 @@ def bake_print(
     return json.loads(result.stdout)
 
 
-_VARIABLES = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY")
+_VARIABLES = tuple(v.name for v in VARIABLES)  # bake reads these from the environment

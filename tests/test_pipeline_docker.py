@@ -22,6 +22,7 @@ import pytest
 
 from bake import host, sessions
 from bake.errors import PipelineError
+from bake.naming import VARIABLES
 
 pytestmark = pytest.mark.docker
 
@@ -47,8 +48,8 @@ ACCEPT = ", ".join(
 def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh registry namespace; the local images tagged under it are removed after."""
     monkeypatch.delenv("BAKE_SBOM_GENERATOR", raising=False)
-    for name in ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED"):
-        monkeypatch.delenv(name, raising=False)
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
     name = f"it-{uuid.uuid4().hex[:10]}"
     yield name
     listed = subprocess.run(
