@@ -39,6 +39,9 @@ APT_SOURCES=/etc/apt/sources.list.d/bake-extra.sources
 APT_PREFS=/etc/apt/preferences.d/bake-extra.pref
 MIN_BUILDX=0.29.0
 MIN_DOCKER=26.0.0
+# Engine >= 28 (Debian testing's docker.io) lints Dockerfiles in its own BuildKit, so
+# `buildx bake --call check` needs no Docker Hub; trixie's 26.1 is the fallback.
+WANT_DOCKER=28.0.0
 SEED_REPO=library/debian
 SEED_TAG=bookworm-slim
 SEED_SUITE=bookworm
@@ -324,8 +327,7 @@ pkg_ok() {
 ensure_packages() {
     local want=() p
     say "Packages: docker.io >= $MIN_DOCKER, docker-buildx >= $MIN_BUILDX, qemu, registry, tools"
-    pkg_ok docker.io "$MIN_DOCKER~" || want+=(docker.io/trixie)
-    pkg_ok docker-cli "$MIN_DOCKER~" || want+=(docker-cli/trixie)
+    ensure_docker_engine
     pkg_ok docker-buildx "$MIN_BUILDX~" || want+=(docker-buildx/testing)
     for p in qemu-user-static binfmt-support docker-registry mmdebstrap arch-test \
              curl jq ca-certificates xz-utils chromium fonts-liberation python3-pip; do
@@ -346,6 +348,26 @@ ensure_packages() {
         systemctl disable --now docker-registry >/dev/null 2>&1 || true
     fi
     return 0
+}
+
+# docker.io and docker-cli from testing (only these two and tini-static: never
+# `-t testing`, which would move libc along); trixie's when testing's cannot install.
+DOCKER_PKG_CHANGED=0
+ensure_docker_engine() {
+    pkg_ok docker.io "$WANT_DOCKER~" && pkg_ok docker-cli "$WANT_DOCKER~" && return 0
+    local before; before=$(pkg_version docker.io)
+    apt_update
+    say "APT: installing docker.io/testing docker-cli/testing (log: $APT_LOG)"
+    local prc=/usr/sbin/policy-rc.d created=0
+    if [ ! -e "$prc" ]; then printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod 0755 "$prc"; created=1; fi
+    if ! retry 3 apt-get install -y -q --no-install-recommends -o Acquire::Retries=3 \
+            docker.io/testing docker-cli/testing >>"$APT_LOG" 2>&1; then
+        warn "docker.io from testing did not install (see $APT_LOG); falling back to trixie's"
+        pkg_ok docker.io "$MIN_DOCKER~" && pkg_ok docker-cli "$MIN_DOCKER~" \
+            || apt_install docker.io/trixie docker-cli/trixie
+    fi
+    [ "$created" = 1 ] && rm -f "$prc"
+    [ "$(pkg_version docker.io)" = "$before" ] || DOCKER_PKG_CHANGED=1
 }
 
 ensure_binfmt() {
@@ -640,7 +662,8 @@ DJ_CHANGED=0
 if ensure_daemon_json "$([ "$SEED" = 1 ] && echo true || echo false)"; then DJ_CHANGED=1; else info "up to date"; fi
 
 ensure_registry
-ensure_dockerd "$DJ_CHANGED"
+# A new docker.io package needs its daemon restarted, as does a changed daemon.json.
+ensure_dockerd "$([ "$DJ_CHANGED" = 1 ] || [ "$DOCKER_PKG_CHANGED" = 1 ] && echo 1 || echo 0)"
 [ "$SEED" = 1 ] && ensure_seed
 ensure_python_deps
 summary
