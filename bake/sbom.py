@@ -2,9 +2,10 @@
 generator image can be had.
 
 BuildKit's default SBOM generator (docker/buildkit-syft-scanner) lives on Docker Hub,
-which this project's hosts cannot reach. ``tools/sbom-scanner`` is a small generator of
-our own (SPDX 2.3 from the dpkg database); when no generator is chosen, it is built and
-pushed to the local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
+which hosts without Docker Hub cannot reach. ``bake/data/sbom-scanner`` is a small
+generator of our own (SPDX 2.3 from the dpkg database), shipped as package data so an
+installed copy has it too; when no generator is chosen, it is built and pushed to the
+local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
 another image (e.g. docker/buildkit-syft-scanner where Docker Hub is reachable), or
 ``off`` for provenance only.
 """
@@ -30,7 +31,7 @@ __all__ = [
 
 AUTO = "auto"
 OFF = ("off", "none", "false", "0", "")
-SCANNER_DIR = Path(__file__).resolve().parent.parent / "tools" / "sbom-scanner"
+SCANNER_DIR = Path(__file__).resolve().parent / "data" / "sbom-scanner"  # package data
 SCANNER_NAME = "bake-tools/sbom-scanner"
 SCANNER_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
 PROVENANCE = "https://slsa.dev/provenance/"
@@ -66,7 +67,7 @@ def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
 
 
 def ensure_local_scanner(registry_host: str) -> str:
-    """Build and push ``tools/sbom-scanner`` to the local registry unless already there."""
+    """Build and push ``bake/data/sbom-scanner`` to the local registry unless already there."""
     ref = scanner_ref(registry_host)
     probe = run.run(
         ["docker", "buildx", "imagetools", "inspect", "--raw", ref],

@@ -1,0 +1,45 @@
+"""Packaging metadata: one list of dependencies, the console script, the license, and the
+package data an installed copy needs. (The adoption test installs the real wheel.)"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from bake import sbom
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject() -> dict[str, object]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _requirements() -> list[str]:
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_requirements_txt_is_runtime_plus_test_extra() -> None:
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    assert _requirements() == declared
+    runtime = {d.split(">")[0].split("<")[0].lower() for d in project["dependencies"]}
+    assert runtime == {"nox", "python-hcl2", "pyyaml"}
+
+
+def test_console_script_license_and_metadata() -> None:
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    assert project["scripts"] == {"neko-bake": "bake.cli:main"}
+    assert project["license"] == "Apache-2.0"
+    assert "Apache License" in (ROOT / "LICENSE").read_text()
+    assert project["urls"] and project["classifiers"] and project["requires-python"]
+
+
+def test_sbom_generator_context_is_package_data() -> None:
+    assert sbom.SCANNER_DIR == ROOT / "bake" / "data" / "sbom-scanner"
+    assert (sbom.SCANNER_DIR / "Dockerfile").is_file()
+    package_data = _pyproject()["tool"]["setuptools"]["package-data"]["bake"]  # type: ignore[index]
+    assert "data/**/*" in package_data
