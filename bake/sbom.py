@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import host, run
+from bake import host, platforms, run
 from bake.errors import BakeError, HostError
 
 __all__ = [
@@ -33,7 +33,7 @@ AUTO = "auto"
 OFF = ("off", "none", "false", "0", "")
 SCANNER_DIR = Path(__file__).resolve().parent / "data" / "sbom-scanner"  # package data
 SCANNER_NAME = "bake-tools/sbom-scanner"
-SCANNER_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
+SCANNER_PLATFORMS = platforms.names()  # every platform a family may build for
 PROVENANCE = "https://slsa.dev/provenance/"
 SPDX = "https://spdx.dev/Document"
 

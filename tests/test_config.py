@@ -72,7 +72,7 @@ BAD = {
         GOOD.replace("[linux/amd64]", "[linux/arm64/v9]"),
         "apps.vlc.platforms[0]",
         11,
-        "'linux/arm64/v9' is not a platform",
+        "'linux/arm64/v9' is not a known platform",
     ),
     "number where a string belongs": (
         GOOD.replace("description: VLC", "description: 3.0"),
