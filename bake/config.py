@@ -1,7 +1,10 @@
 """The family YAML → validated, frozen specs. Only shape and local validity are checked
 here; relations between images (parents, chains, platform intersections) are ``family``'s.
 
-Every default lives in this module, so a reader sees the whole schema in one place.
+Which keys exist, and their documented defaults, is ``schema``'s (the JSON Schema is
+rendered from the same definitions); the readers here check the values and apply the
+defaults. Defaults are neutral: nothing here knows any particular family's registry or
+folder layout, which a family file states with ``registry`` and ``layout``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bake import platforms as platforms_table
+from bake import schema
+from bake.schema import ARG_RE, FROM_RE, NAME_RE, REGISTRY_RE, TAG_RE
 from bake.yamlsource import (
     Document,
     KeyPath,
@@ -20,16 +25,21 @@ from bake.yamlsource import (
     read_mapping,
     read_string,
     read_string_map,
+    render_path,
 )
 
 __all__ = [
+    "BASE_NAME",
+    "DEFAULT_LAYOUT",
     "DEFAULT_PLATFORMS",
+    "DEFAULT_REGISTRY",
     "KNOWN_PLATFORMS",
     "AcceleratorUse",
     "AppSpec",
     "Config",
     "ImageSpec",
     "SmokeTest",
+    "check_files",
     "load_config",
 ]
 
@@ -37,38 +47,13 @@ __all__ = [
 # gets its QEMU handler checked and its architecture verified in the smoke tests.
 KNOWN_PLATFORMS = platforms_table.names()
 DEFAULT_PLATFORMS = KNOWN_PLATFORMS
-# A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
-# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
-NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-# registry host[:port] followed by optional path components, no tag.
-REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-_IMAGE_KEYS = (
-    "description",
-    "dockerfile",
-    "context",
-    "platforms",
-    "args",
-    "labels",
-    "tests",
-    "aliases",
-)
-_APP_KEYS = (*_IMAGE_KEYS, "parent", "accelerators")
-_TOP_KEYS = (
-    "registry",
-    "tags",
-    "platforms",
-    "source",
-    "licenses",
-    "vendor",
-    "labels",
-    "args",
-    "base",
-    "apps",
-    "accelerators",
-)
+BASE_NAME = "base"  # the base image's name: its bake target and its repository
+DEFAULT_REGISTRY = "localhost:5000"
+DEFAULT_TAGS = ("latest",)
+# Where an image's Dockerfile is when it names none ({name}: the app or accelerator).
+DEFAULT_LAYOUT = {"base": "base", "apps": "apps/{name}", "accelerators": "accelerators/{name}"}
+# The names Dockerfiles use in FROM for their parent (bake named contexts).
+DEFAULT_FROM = {"apps": "base", "accelerators": "app"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +79,7 @@ class ImageSpec:
     labels: dict[str, str] = field(default_factory=dict)
     tests: tuple[SmokeTest, ...] = ()
     aliases: tuple[str, ...] = ()
+    from_name: str = ""  # the name its Dockerfile's FROM uses for the parent ("": none)
 
 
 @dataclass(frozen=True)
@@ -103,13 +89,14 @@ class AcceleratorUse:
     enabled: bool = True
     dockerfile: str | None = None
     context: str | None = None
+    from_name: str | None = None  # None: the accelerator's
 
 
 @dataclass(frozen=True)
 class AppSpec(ImageSpec):
     """An app image: built on ``parent`` (the base or another app)."""
 
-    parent: str = "base"
+    parent: str = BASE_NAME
     accelerators: dict[str, AcceleratorUse] = field(default_factory=dict)
 
 
@@ -135,27 +122,29 @@ class Config:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate the family file at ``path``."""
+    """Read and validate the family file at ``path`` (``check_files`` then checks the disk)."""
     doc = load_document(path)
     return _read_config(doc, path.resolve().parent)
 
 
 def _read_config(doc: Document, root: Path) -> Config:
     data = read_mapping(doc, (), doc.data)
-    doc.check_keys((), data, _TOP_KEYS)
+    doc.check_keys((), data, schema.names(schema.TOP))
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
     platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
     apps = read_mapping(doc, ("apps",), data["apps"])
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
+    layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, _relpath, schema.LAYOUT)
+    from_names = _defaults(doc, "from", data, DEFAULT_FROM, _from_name, schema.FROM)
     return Config(
         file=doc.file,
         root=root,
-        registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
+        registry=_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
         tags=tuple(
             _tag(doc, ("tags", i), t)
-            for i, t in enumerate(read_list(doc, ("tags",), data.get("tags", ["latest"])))
+            for i, t in enumerate(read_list(doc, ("tags",), data.get("tags", list(DEFAULT_TAGS))))
         ),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
         source=read_string(doc, ("source",), data.get("source", "")),
@@ -163,20 +152,49 @@ def _read_config(doc: Document, root: Path) -> Config:
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
         labels=read_string_map(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
-        base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base"),
-        apps=tuple(_app(doc, ("apps", name), name, spec) for name, spec in apps.items()),
+        base=_image(doc, ("base",), BASE_NAME, data["base"], layout["base"], schema.BASE, ""),
+        apps=tuple(
+            _app(doc, ("apps", name), name, spec, layout["apps"], from_names["apps"])
+            for name, spec in apps.items()
+        ),
         accelerators=tuple(
-            _image(doc, ("accelerators", name), name, spec, f"dockerfiles/accelerators/{name}")
+            _image(
+                doc,
+                ("accelerators", name),
+                name,
+                spec,
+                layout["accelerators"],
+                schema.ACCELERATOR,
+                from_names["accelerators"],
+            )
             for name, spec in accelerators.items()
         ),
         document=doc,
     )
 
 
+def _defaults(
+    doc: Document,
+    key: str,
+    data: dict[str, Any],
+    defaults: dict[str, str],
+    read: Any,
+    keys: tuple[schema.Key, ...],
+) -> dict[str, str]:
+    """A top-level mapping of defaults (``layout``, ``from``), each value read by ``read``."""
+    given = read_mapping(doc, (key,), data.get(key) or {})
+    doc.check_keys((key,), given, schema.names(keys))
+    values = dict(defaults)
+    for name, value in given.items():
+        values[name] = read(doc, (key, name), value)
+    return values
+
+
 def _image_fields(
-    doc: Document, path: KeyPath, name: str, data: dict[str, Any], folder: str
+    doc: Document, path: KeyPath, name: str, data: dict[str, Any], layout: str, from_default: str
 ) -> dict[str, Any]:
     _name(doc, path, name)
+    folder = layout.replace("{name}", name)
     dockerfile = _relpath(
         doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
     )
@@ -197,22 +215,35 @@ def _image_fields(
             _name(doc, (*path, "aliases", i), a)
             for i, a in enumerate(read_list(doc, (*path, "aliases"), data.get("aliases") or []))
         ),
+        "from_name": (
+            _from_name(doc, (*path, "from"), data["from"]) if "from" in data else from_default
+        ),
     }
 
 
-def _image(doc: Document, path: KeyPath, name: str, data: Any, folder: str) -> ImageSpec:
+def _image(
+    doc: Document,
+    path: KeyPath,
+    name: str,
+    data: Any,
+    layout: str,
+    keys: tuple[schema.Key, ...],
+    from_default: str,
+) -> ImageSpec:
     data = read_mapping(doc, path, data)
-    doc.check_keys(path, data, _IMAGE_KEYS)
-    return ImageSpec(**_image_fields(doc, path, name, data, folder))
+    doc.check_keys(path, data, schema.names(keys))
+    return ImageSpec(**_image_fields(doc, path, name, data, layout, from_default))
 
 
-def _app(doc: Document, path: KeyPath, name: str, data: Any) -> AppSpec:
+def _app(
+    doc: Document, path: KeyPath, name: str, data: Any, layout: str, from_default: str
+) -> AppSpec:
     data = read_mapping(doc, path, data)
-    doc.check_keys(path, data, _APP_KEYS)
+    doc.check_keys(path, data, schema.names(schema.APP))
     uses = read_mapping(doc, (*path, "accelerators"), data.get("accelerators") or {})
     return AppSpec(
-        **_image_fields(doc, path, name, data, f"dockerfiles/apps/{name}"),
-        parent=read_string(doc, (*path, "parent"), data.get("parent", "base")),
+        **_image_fields(doc, path, name, data, layout, from_default),
+        parent=read_string(doc, (*path, "parent"), data.get("parent", BASE_NAME)),
         accelerators={
             key: _accelerator_use(doc, (*path, "accelerators", key), value)
             for key, value in uses.items()
@@ -224,12 +255,14 @@ def _accelerator_use(doc: Document, path: KeyPath, value: Any) -> AcceleratorUse
     if isinstance(value, bool):
         return AcceleratorUse(enabled=value)
     data = read_mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
-    doc.check_keys(path, data, ("dockerfile", "context"))
+    doc.check_keys(path, data, schema.names(schema.ACCELERATOR_USE))
     dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
     context = data.get("context")
+    from_name = data.get("from")
     return AcceleratorUse(
         dockerfile=dockerfile,
         context=_relpath(doc, (*path, "context"), context) if context is not None else None,
+        from_name=_from_name(doc, (*path, "from"), from_name) if from_name is not None else None,
     )
 
 
@@ -238,7 +271,7 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
     for i, item in enumerate(items):
         where = (*path, i)
         data = read_mapping(doc, where, item)
-        doc.check_keys(where, data, ("name", "run", "expect"))
+        doc.check_keys(where, data, schema.names(schema.TEST))
         for required in ("name", "run"):
             if required not in data:
                 doc.fail(where, f"missing key {required!r}")
@@ -320,6 +353,18 @@ def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
     return str(pure)
 
 
+def _from_name(doc: Document, path: KeyPath, value: Any) -> str:
+    name = read_string(doc, path, value)
+    if not FROM_RE.match(name):
+        doc.fail(
+            path,
+            f"{name!r} is not a name for FROM: expected a bare name ('base') or an image "
+            "reference without tag or digest ('ghcr.io/you/base'); bake links the parent "
+            "by that name, and a name with a tag never matches",
+        )
+    return name
+
+
 def _registry(doc: Document, value: Any) -> str:
     registry = read_string(doc, ("registry",), value)
     for part in registry.split(","):
@@ -337,3 +382,47 @@ def _tag(doc: Document, path: KeyPath, value: Any) -> str:
     if not TAG_RE.match(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag
+
+
+# --- the files the specs name must exist ---------------------------------------------------
+
+
+def check_files(config: Config) -> None:
+    """Every Dockerfile and build context exists (a missing one fails here, not in a build)."""
+    doc = config.document
+    if doc is None:
+        return
+    images: list[tuple[KeyPath, ImageSpec]] = [(("base",), config.base)]
+    images += [(("apps", app.name), app) for app in config.apps]
+    images += [(("accelerators", spec.name), spec) for spec in config.accelerators]
+    for path, spec in images:
+        _check_file(doc, config.root, (*path, "dockerfile"), spec.dockerfile, folder=False)
+        _check_file(doc, config.root, (*path, "context"), spec.context, folder=True)
+    for app in config.apps:
+        for name, use in app.accelerators.items():
+            where = ("apps", app.name, "accelerators", name)
+            if use.dockerfile:
+                _check_file(doc, config.root, (*where, "dockerfile"), use.dockerfile, folder=False)
+            if use.context:
+                _check_file(doc, config.root, (*where, "context"), use.context, folder=True)
+
+
+def _check_file(doc: Document, root: Path, path: KeyPath, relative: str, folder: bool) -> None:
+    target = root / relative
+    if target.is_dir() if folder else target.is_file():
+        return
+    what = "build context folder" if folder else "Dockerfile"
+    source = ""
+    if not _written(doc.data, path):
+        default = "the Dockerfile's folder" if folder else "the folder `layout` gives"
+        source = f" (the default: {default}; set {render_path(path)} or `layout`)"
+    doc.fail(path, f"{what} {relative!r} does not exist{source}")
+
+
+def _written(data: Any, path: KeyPath) -> bool:
+    """Whether the family file itself has a value at ``path`` (not a default)."""
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True

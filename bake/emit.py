@@ -13,7 +13,8 @@ from typing import Any
 
 import hcl2
 
-from bake.family import Family, Image
+from bake.config import BASE_NAME
+from bake.family import Family, Image, Tier
 from bake.naming import VARIABLES, Variables, static_labels
 
 __all__ = [
@@ -100,7 +101,8 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         "org.opencontainers.image.created": Expr("CREATED"),
         **config.labels,
     }
-    base = family.image("base")
+    base = family.image(BASE_NAME)
+    shared = _shared_app_context(family)
     targets: dict[str, dict[str, Any]] = {
         "_common": _drop_empty(
             {
@@ -112,9 +114,10 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         ),
         "_app": _drop_empty(
             {
-                "description": "Shared by every app: built FROM the base via the 'base' context",
+                "description": "Shared by every app: built FROM the base via "
+                + (f"the {shared!r} context" if shared else "each app's named context"),
                 "inherits": ["_common"],
-                "contexts": {"base": "target:base"},
+                "contexts": {shared: f"target:{base.name}"} if shared else None,
                 "platforms": _narrowed(list(config.platforms), base.platforms),
             }
         ),
@@ -134,6 +137,14 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
     return targets
 
 
+def _shared_app_context(family: Family) -> str | None:
+    """The context name ``_app`` links to the base, when every app uses the same one.
+    (bake merges inherited ``contexts`` maps key by key: an app that named its parent
+    otherwise would keep ``_app``'s link too, so then each app carries its own.)"""
+    names = {i.parent_name for i in family.images if i.tier == Tier.APP}
+    return names.pop() if len(names) == 1 else None
+
+
 def _image_targets(family: Family) -> dict[str, dict[str, Any]]:
     return {image.name: _image_target(family, image) for image in family.images}
 
@@ -144,14 +155,14 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
-    if image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+    if image.tier != Tier.ACCELERATOR or image.dockerfile != _accelerator_dockerfile(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
-    if image.parent is not None and (image.tier != "app" or image.parent != "base"):
+    if image.parent is not None and image.context_name and not _shares_context(family, image):
         target["contexts"] = {image.context_name: f"target:{image.parent}"}
     if list(image.platforms) != inherited:
         target["platforms"] = list(image.platforms)
-    if image.tier != "accelerator":
+    if image.tier != Tier.ACCELERATOR:
         target["args"] = dict(image.args)
     tags = [f'image_tags("{name}")' for name in (image.name, *image.aliases)]
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
@@ -160,13 +171,24 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     target["labels"] = {
         "org.opencontainers.image.title": image.name,
         "org.opencontainers.image.description": image.description,
-        **(image.labels if image.tier != "accelerator" else {}),
+        **(image.labels if image.tier != Tier.ACCELERATOR else {}),
     }
     return _drop_empty(target)
 
 
+def _shares_context(family: Family, image: Image) -> bool:
+    """Whether the image's parent link comes from ``_app`` already."""
+    return (
+        image.tier == Tier.APP
+        and image.parent == BASE_NAME
+        and image.context_name == _shared_app_context(family)
+    )
+
+
 def _tier_target(image: Image) -> str:
-    return {"base": "_common", "app": "_app"}.get(image.tier, f"_{image.accelerator}")
+    if image.tier == Tier.BASE:
+        return "_common"
+    return "_app" if image.tier == Tier.APP else f"_{image.accelerator}"
 
 
 def _accelerator_dockerfile(family: Family, image: Image) -> str:
@@ -176,10 +198,10 @@ def _accelerator_dockerfile(family: Family, image: Image) -> str:
 def _inherited_platforms(family: Family, image: Image) -> list[str]:
     """The platforms a target gets from its abstract parent if it sets none itself."""
     config = family.config
-    if image.tier == "base":
+    if image.tier == Tier.BASE:
         return list(config.platforms)
-    if image.tier == "app":
-        return list(family.image("base").platforms)
+    if image.tier == Tier.APP:
+        return list(family.image(BASE_NAME).platforms)
     spec = next(s for s in config.accelerators if s.name == image.accelerator)
     return list(_narrowed(list(config.platforms), spec.platforms) or config.platforms)
 

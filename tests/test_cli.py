@@ -18,7 +18,7 @@ REPO = HERE.parent
 
 @pytest.fixture()
 def family_dir(tmp_path: Path) -> Path:
-    shutil.copy(HERE / "fixtures/emit/family.yaml", tmp_path / "family.yaml")
+    shutil.copytree(HERE / "fixtures/emit", tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -33,6 +33,9 @@ accelerators:
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "family.yaml"
     path.write_text(textwrap.dedent(text))
+    for folder in ("base", "apps/firefox", "apps/vlc", "accelerators/nvidia"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "Dockerfile").write_text("FROM scratch\n")
     return path
 
 
@@ -45,13 +48,13 @@ def test_good_config_loads_with_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
     assert config.platforms == DEFAULT_PLATFORMS
     assert config.tags == ("latest",)
-    assert config.base.dockerfile == "dockerfiles/base/Dockerfile"
-    assert config.base.context == "dockerfiles/base"
+    assert config.base.dockerfile == "base/Dockerfile"
+    assert config.base.context == "base"
     assert [a.name for a in config.apps] == ["firefox", "vlc"]
-    assert config.apps[0].dockerfile == "dockerfiles/apps/firefox/Dockerfile"
+    assert config.apps[0].dockerfile == "apps/firefox/Dockerfile"
     assert config.apps[0].tests[0].expect == "Firefox"
     assert config.apps[1].platforms == ("linux/amd64",)
-    assert config.accelerators[0].dockerfile == "dockerfiles/accelerators/nvidia/Dockerfile"
+    assert config.accelerators[0].dockerfile == "accelerators/nvidia/Dockerfile"
 
 
 BAD = {
@@ -113,6 +116,31 @@ BAD = {
         "the chain base → vlc → nvidia-vlc has no platform in common",
     ),
     "duplicate key": (GOOD + "apps: {}\n", "", 16, "duplicate key 'apps'"),
+    "parent name with a tag": (
+        GOOD.replace("description: VLC\n", "description: VLC\n    from: ghcr.io/you/base:1\n"),
+        "apps.vlc.from",
+        11,
+        "is not a name for FROM",
+    ),
+    "missing Dockerfile": (
+        GOOD.replace("description: VLC\n", "description: VLC\n    dockerfile: vlc.Dockerfile\n"),
+        "apps.vlc.dockerfile",
+        11,
+        "Dockerfile 'vlc.Dockerfile' does not exist",
+    ),
+    "missing default Dockerfile": (
+        GOOD.replace("apps:\n", "layout: {apps: 'images/{name}'}\napps:\n"),
+        "apps.firefox.dockerfile",
+        6,
+        "Dockerfile 'images/firefox/Dockerfile' does not exist (the default",
+    ),
+    "missing context": (
+        GOOD.replace("description: VLC\n", "description: VLC\n    context: src/vlc\n"),
+        "apps.vlc.context",
+        11,
+        "build context folder 'src/vlc' does not exist",
+    ),
+    "unknown layout key": (GOOD + "layout: {app: x}\n", "layout.app", 16, "did you mean 'apps'?"),
     "duplicate name": (
         GOOD.replace("  vlc:\n", "  vlc:\n    aliases: [firefox]\n"),
         "apps.vlc",
@@ -176,7 +204,8 @@ def test_bad_input_is_one_clear_error(
     if key_path:
         assert f" at {key_path}: " in err, err
     assert expected in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["family.yaml"], "nothing may be written"
+    written = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert written == ["family.yaml"], "nothing may be written"
 
 
 def test_error_leaves_committed_files_untouched(
@@ -184,13 +213,41 @@ def test_error_leaves_committed_files_untouched(
 ) -> None:
     path = write(tmp_path, GOOD)
     assert cli.main(["--config", str(path), "generate"]) == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     path.write_text(GOOD.replace("[linux/amd64]", "[linux/mips]"))
     assert cli.main(["--config", str(path), "generate"]) == 2
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "family.yaml"}
+    after = {
+        p.name: p.read_bytes()
+        for p in tmp_path.iterdir()
+        if p.is_file() and p.name != "family.yaml"
+    }
     assert after == {k: v for k, v in before.items() if k != "family.yaml"}
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_generate(tmp_path / "nope.yaml", capsys)
     assert code == 2 and "cannot read the file" in err
+
+
+def test_layout_and_parent_names_come_from_the_family_file(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "apps:\n",
+        "layout: {base: img/base, apps: 'img/{name}', accelerators: 'acc/{name}'}\n"
+        "from: {apps: ghcr.io/you/base}\n"
+        "apps:\n",
+    ).replace("description: VLC\n", "description: VLC\n    from: ghcr.io/you/vlc-base\n")
+    path = tmp_path / "family.yaml"
+    path.write_text(text)
+    config = load_config(path)
+    assert config.registry == "ghcr.io/example/neko"
+    assert config.base.dockerfile == "img/base/Dockerfile"
+    assert [a.dockerfile for a in config.apps] == ["img/firefox/Dockerfile", "img/vlc/Dockerfile"]
+    assert [a.from_name for a in config.apps] == ["ghcr.io/you/base", "ghcr.io/you/vlc-base"]
+    assert config.accelerators[0].dockerfile == "acc/nvidia/Dockerfile"
+    assert config.accelerators[0].from_name == "app"  # the neutral default
+
+
+def test_neutral_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD.replace("registry: ghcr.io/example/neko\n", "")))
+    assert config.registry == "localhost:5000"
+    assert [a.from_name for a in config.apps] == ["base", "base"]

@@ -89,3 +89,25 @@ def test_reference_family_matches_the_issue() -> None:
     assert family.image("intel-firefox").platforms == ("linux/amd64",)
     for image in family.images:
         assert image.tests, f"{image.name} declares no smoke test"
+
+
+def test_tiers_are_a_type_and_parents_are_named_by_the_family_file() -> None:
+    from bake.family import Tier
+
+    adopt = load_family(Path(__file__).parent / "fixtures/adopt/family.yaml")
+    tiers = {image.name: image.tier for image in adopt.images}
+    assert tiers == {
+        "base": Tier.BASE,
+        "hello": Tier.APP,
+        "shout": Tier.APP,
+        "turbo-hello": Tier.ACCELERATOR,
+        "turbo-shout": Tier.ACCELERATOR,
+    }
+    names = {image.name: image.context_name for image in adopt.images}
+    assert names == {
+        "base": None,
+        "hello": "registry.example.com/you/base",
+        "shout": "registry.example.com/you/hello",
+        "turbo-hello": "registry.example.com/you/app",
+        "turbo-shout": "registry.example.com/you/app",
+    }

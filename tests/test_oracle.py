@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 FAMILIES = {
     "reference": REPO / "family.yaml",
     "emit-fixture": REPO / "tests/fixtures/emit/family.yaml",
+    "adopt-fixture": REPO / "tests/fixtures/adopt/family.yaml",
 }
 ENVIRONMENTS = [
     {},
@@ -38,6 +39,9 @@ def generated(
     source = FAMILIES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
     shutil.copy(source, folder / "family.yaml")
+    for child in source.parent.iterdir():  # the Dockerfiles and contexts must exist
+        if child.is_dir() and child.name in ("dockerfiles", "images", "variants"):
+            shutil.copytree(child, folder / child.name)
     family = load_family(folder / "family.yaml")
     write_files(expected_files(family, folder / "family.yaml"))
     return family, folder

@@ -1,0 +1,254 @@
+"""The family file's schema as data: every key, where it may appear, its kind, its default
+and what it means. The validator (``config``) takes its key sets from here, and the JSON
+Schema that editors use (``family.schema.json``, written by ``generate`` and checked by
+``check``) is rendered from the same definitions, so the two cannot disagree.
+
+The readers in ``config`` still do the checking (with file, line and key path in every
+message); this module only says what exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bake import platforms
+
+__all__ = [
+    "ACCELERATOR",
+    "ACCELERATOR_USE",
+    "APP",
+    "ARG_RE",
+    "BASE",
+    "FROM",
+    "FROM_RE",
+    "Key",
+    "LAYOUT",
+    "NAME_RE",
+    "REGISTRY_RE",
+    "SCHEMA_NAME",
+    "TAG_RE",
+    "TEST",
+    "TOP",
+    "json_schema",
+    "names",
+    "render_json_schema",
+]
+
+SCHEMA_NAME = "family.schema.json"
+# A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
+# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both.
+NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+# registry host[:port] followed by optional path components, no tag.
+REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The name a Dockerfile's FROM uses for its parent: a bare name (``base``) or an image
+# reference without tag or digest (``ghcr.io/you/base``): bake's named-context key.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+FROM_RE = re.compile(rf"^(?:[a-z0-9.-]+(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*$")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a mapping in the family file."""
+
+    name: str
+    kind: str  # see _KINDS
+    description: str
+    default: str = ""  # how the default reads in the docs ("" = none, or required)
+    required: bool = False
+
+
+_IMAGE = (
+    Key(
+        "description",
+        "text",
+        "Target description (`docker buildx bake --list`) and OCI description label",
+        required=True,
+    ),
+    Key(
+        "dockerfile",
+        "path",
+        "The image's Dockerfile, relative to the family file; must exist",
+        "`<layout folder>/Dockerfile`",
+    ),
+    Key(
+        "context",
+        "path",
+        "Build context folder, relative to the family file; must exist",
+        "the Dockerfile's folder",
+    ),
+    Key(
+        "platforms",
+        "platforms",
+        "Restricts the platforms along the chain (a target gets the intersection)",
+        "no restriction",
+    ),
+    Key("args", "args", "Build args", "`{}`"),
+    Key("labels", "labels", "Image labels", "`{}`"),
+    Key("tests", "tests", "Smoke tests; children inherit their parents'", "`[]`"),
+)
+_ALIASES = Key("aliases", "names", "Old names pushed as the same multi-arch index", "`[]`")
+_APP_FROM = Key(
+    "from",
+    "from",
+    "The name this Dockerfile's FROM uses for its parent: `base` or an image reference "
+    "without tag (`ghcr.io/you/base` for `ARG BASE_IMAGE=ghcr.io/you/base:latest`)",
+    "`from.apps`",
+)
+_ACCELERATOR_FROM = Key(
+    "from",
+    "from",
+    "The name the accelerator's Dockerfile uses for its app in FROM",
+    "`from.accelerators`",
+)
+
+BASE: tuple[Key, ...] = (*_IMAGE, _ALIASES)
+APP: tuple[Key, ...] = (
+    *_IMAGE,
+    _ALIASES,
+    Key("parent", "name", "The image this app is built FROM: `base` or another app", "`base`"),
+    _APP_FROM,
+    Key(
+        "accelerators",
+        "accelerator-uses",
+        "Per accelerator: `false` opts out, `true` keeps it, a mapping gives this app its "
+        "own Dockerfile for it",
+        "every accelerator",
+    ),
+)
+ACCELERATOR: tuple[Key, ...] = (*_IMAGE, _ACCELERATOR_FROM)
+ACCELERATOR_USE: tuple[Key, ...] = (
+    Key("dockerfile", "path", "This app's own Dockerfile for the accelerator", required=True),
+    Key("context", "path", "Its build context", "the Dockerfile's folder"),
+    Key("from", "from", "The name that Dockerfile uses for the app", "the accelerator's `from`"),
+)
+TEST: tuple[Key, ...] = (
+    Key("name", "text", "Unique among the image's tests", required=True),
+    Key("run", "text", "Shell command run with `sh -c` inside the image", required=True),
+    Key("expect", "regex", "Python regex searched in stdout+stderr", "exit code 0 is enough"),
+)
+LAYOUT: tuple[Key, ...] = (
+    Key("base", "path", "Folder of the base image's Dockerfile", "`base`"),
+    Key("apps", "path", "Folder of each app's Dockerfile; `{name}` is the app", "`apps/{name}`"),
+    Key(
+        "accelerators",
+        "path",
+        "Folder of each accelerator's Dockerfile; `{name}` is the accelerator",
+        "`accelerators/{name}`",
+    ),
+)
+FROM: tuple[Key, ...] = (
+    Key("apps", "from", "The name app Dockerfiles use for their parent", "`base`"),
+    Key("accelerators", "from", "The name accelerator Dockerfiles use for their app", "`app`"),
+)
+TOP: tuple[Key, ...] = (
+    Key(
+        "registry",
+        "registry",
+        "`REGISTRY` default: registry/namespace, comma-separated for several",
+        "`localhost:5000`",
+    ),
+    Key("tags", "tags", "`TAG` default", "`[latest]`"),
+    Key(
+        "platforms",
+        "platforms",
+        "The family's platforms; every image starts from these",
+        "every platform of the platform table",
+    ),
+    Key("source", "text", "`org.opencontainers.image.source` label", "left out"),
+    Key("licenses", "text", "`org.opencontainers.image.licenses` label", "left out"),
+    Key("vendor", "text", "`org.opencontainers.image.vendor` label", "left out"),
+    Key("labels", "labels", "Labels on every image", "`{}`"),
+    Key("args", "args", "Build args for every image", "`{}`"),
+    Key("layout", "layout", "Where Dockerfiles are when an image names none", "see `layout.*`"),
+    Key("from", "from-defaults", "Defaults of the images' `from`", "see `from.*`"),
+    Key("base", "base", "The runtime image every app builds on", required=True),
+    Key("apps", "apps", "App images by name", required=True),
+    Key("accelerators", "accelerators", "Accelerators by name: one variant per app", "`{}`"),
+)
+
+
+def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
+    """The key names of one mapping, in schema order."""
+    return tuple(key.name for key in keys)
+
+
+def _object(keys: tuple[Key, ...], description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    if description:
+        schema["description"] = description
+    schema["properties"] = {key.name: _property(key) for key in keys}
+    required = [key.name for key in keys if key.required]
+    if required:
+        schema["required"] = required
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _by_name(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": NAME_RE.pattern},
+        "additionalProperties": value,
+    }
+
+
+def _kind(kind: str) -> dict[str, Any]:
+    """JSON Schema of one kind of value (the readers in ``config`` enforce the same)."""
+    string = {"type": "string"}
+    name = {"type": "string", "pattern": NAME_RE.pattern}
+    kinds: dict[str, dict[str, Any]] = {
+        "text": string,
+        "regex": {"type": "string", "format": "regex"},
+        "path": string,
+        "name": name,
+        "names": {"type": "array", "items": name, "uniqueItems": True},
+        "from": {"type": "string", "pattern": FROM_RE.pattern},
+        "registry": string,
+        "tags": {"type": "array", "items": {"type": "string", "pattern": TAG_RE.pattern}},
+        "platforms": {
+            "type": "array",
+            "items": {"enum": list(platforms.names())},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+        "labels": {"type": "object", "additionalProperties": string},
+        "args": {
+            "type": "object",
+            "propertyNames": {"pattern": ARG_RE.pattern},
+            "additionalProperties": string,
+        },
+        "tests": {"type": "array", "items": _object(TEST)},
+        "layout": _object(LAYOUT),
+        "from-defaults": _object(FROM),
+        "base": _object(BASE),
+        "apps": _by_name(_object(APP)),
+        "accelerators": _by_name(_object(ACCELERATOR)),
+        "accelerator-uses": _by_name({"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}),
+    }
+    return kinds.get(kind, {})  # an unknown kind accepts anything (the validator decides)
+
+
+def _property(key: Key) -> dict[str, Any]:
+    schema = dict(_kind(key.kind))
+    schema["description"] = key.description + (f" (default: {key.default})" if key.default else "")
+    return schema
+
+
+def json_schema() -> dict[str, Any]:
+    """The whole family file as a JSON Schema (draft 2020-12)."""
+    schema = _object(TOP, "An image family for neko-bake (family.yaml)")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "neko-bake family file",
+        **schema,
+    }
+
+
+def render_json_schema() -> str:
+    """The JSON Schema as the text written to ``family.schema.json`` (deterministic)."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
