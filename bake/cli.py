@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bake import graph
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -120,6 +121,11 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def cmd_graph(args: argparse.Namespace, family: Family) -> int:
+    print(graph.render_dot(family) if args.format == "dot" else graph.render_mermaid(family), end="")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bake",
@@ -150,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
     matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
     matrix.set_defaults(func=cmd_matrix)
+    graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
+    graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph_parser.set_defaults(func=cmd_graph)
     return parser
 
 

@@ -201,7 +201,7 @@ def _kind(kind: str) -> dict[str, Any]:
     """JSON Schema of one kind of value (the readers in ``config`` enforce the same)."""
     string = {"type": "string"}
     name = {"type": "string", "pattern": NAME_RE.pattern}
-    kinds: dict[str, dict[str, Any]] = {
+    simple: dict[str, dict[str, Any]] = {
         "text": string,
         "regex": {"type": "string", "format": "regex"},
         "path": string,
@@ -222,15 +222,24 @@ def _kind(kind: str) -> dict[str, Any]:
             "propertyNames": {"pattern": ARG_RE.pattern},
             "additionalProperties": string,
         },
-        "tests": {"type": "array", "items": _object(TEST)},
-        "layout": _object(LAYOUT),
-        "from-defaults": _object(FROM),
-        "base": _object(BASE),
-        "apps": _by_name(_object(APP)),
-        "accelerators": _by_name(_object(ACCELERATOR)),
-        "accelerator-uses": _by_name({"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}),
     }
-    return kinds.get(kind, {})  # an unknown kind accepts anything (the validator decides)
+    if kind in simple:
+        return simple[kind]
+    nested: dict[str, Any] = {  # built on demand: they contain other kinds
+        "tests": lambda: {"type": "array", "items": _object(TEST)},
+        "layout": lambda: _object(LAYOUT),
+        "from-defaults": lambda: _object(FROM),
+        "base": lambda: _object(BASE),
+        "apps": lambda: _by_name(_object(APP)),
+        "accelerators": lambda: _by_name(_object(ACCELERATOR)),
+        "accelerator-uses": lambda: _by_name(
+            {"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}
+        ),
+    }
+    if kind in nested:
+        result: dict[str, Any] = nested[kind]()
+        return result
+    return {}  # an unknown kind accepts anything (the validator decides)
 
 
 def _property(key: Key) -> dict[str, Any]:
