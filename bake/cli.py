@@ -122,7 +122,9 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, family: Family) -> int:
-    print(graph.render_dot(family) if args.format == "dot" else graph.render_mermaid(family), end="")
+    print(
+        graph.render_dot(family) if args.format == "dot" else graph.render_mermaid(family), end=""
+    )
     return 0
 
 
