@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import graph
+from bake import actions, graph, sessions
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -17,18 +17,12 @@ from bake.naming import Variables, image_refs
 
 __all__ = ["default_config_path", "main"]
 
-CONFIG_NAME = "family.yaml"
+CONFIG_NAME = sessions.CONFIG_NAME
 
 
 def default_config_path(start: Path | None = None) -> Path:
     """``$BAKE_CONFIG``, else the nearest ``family.yaml`` in this folder or above it."""
-    if os.environ.get("BAKE_CONFIG"):
-        return Path(os.environ["BAKE_CONFIG"])
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder / CONFIG_NAME
-    return here / CONFIG_NAME
+    return sessions.config_path(os.environ, start)
 
 
 def cmd_generate(args: argparse.Namespace, family: Family) -> int:
@@ -128,10 +122,34 @@ def cmd_graph(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def cmd_action(args: argparse.Namespace, family: Family) -> int:
+    """build / test / push: exactly what the nox session of the same name runs."""
+    actions.run_action(args.command, args.config, args.selection, args.args, os.environ)
+    return 0
+
+
+def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    helps = {
+        "build": "build a target or group for all its platforms into the local image store",
+        "test": "build, then run the smoke tests of every image × platform under QEMU",
+        "push": "build and test; only if everything passed, push and read back",
+    }
+    for action in actions.ACTIONS:
+        verb = sub.add_parser(action, help=helps[action])
+        verb.add_argument("selection", help="a target or group (e.g. all)")
+        verb.add_argument(
+            "args",
+            nargs=argparse.REMAINDER,
+            help="NAME=value sets a bake variable (REGISTRY, TAG, ...); the rest goes to buildx",
+        )
+        verb.set_defaults(func=cmd_action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bake",
-        description="Generate docker-bake.hcl/json from the image family YAML and inspect it.",
+        prog="neko-bake",
+        description="Generate docker-bake.hcl/json from the image family YAML, inspect it, "
+        "and build, test and push the family.",
     )
     parser.add_argument(
         "--config",
@@ -161,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
     graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     graph_parser.set_defaults(func=cmd_graph)
+    _add_actions(sub)
     return parser
 
 

@@ -371,7 +371,7 @@ def _registry(doc: Document, value: Any) -> str:
         if not REGISTRY_RE.match(part.strip()):
             doc.fail(
                 ("registry",),
-                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
+                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/images' "
                 "(comma-separate several)",
             )
     return registry

@@ -32,7 +32,7 @@ HEADER = """\
 #
 # Plain buildx works without Python:
 #   docker buildx bake --list targets       # what can be built
-#   docker buildx bake firefox              # one image (its base is built first)
+#   docker buildx bake {example:<20} # one image (its base is built first)
 #   REGISTRY=ghcr.io/you TAG=latest VERSION=1.2.3 docker buildx bake --push all
 """
 
@@ -271,7 +271,8 @@ def render_hcl(family: Family, source: str) -> str:
     text = hcl2.dumps(data)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    return HEADER.format(source=source) + "\n" + text.strip() + "\n"
+    example = family.images[1].name if len(family.images) > 1 else family.images[0].name
+    return HEADER.format(source=source, example=example) + "\n" + text.strip() + "\n"
 
 
 # --- JSON ------------------------------------------------------------------------------

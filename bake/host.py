@@ -46,7 +46,10 @@ __all__ = [
 
 MIN_BUILDX = (0, 29)
 BINFMT_ROOT = Path("/proc/sys/fs/binfmt_misc")
-FIX = "fix: run `bash scripts/setup-host.sh` (or `nox -s setup-host`)"
+FIX = (
+    "fix: set the host up as the neko-bake README's host requirements say "
+    "(Docker with the containerd image store, buildx, QEMU binfmt handlers with flag F)"
+)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 

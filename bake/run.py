@@ -21,7 +21,7 @@ from bake.errors import CommandError, HostError
 
 __all__ = ["TIMEOUT_EXIT", "capture_stdout", "failure_message", "quote", "run"]
 
-SETUP_HINT = "run `bash scripts/setup-host.sh` (or `nox -s setup-host`) to install it"
+SETUP_HINT = "install it (the neko-bake README lists what a host needs)"
 TIMEOUT_EXIT = 124  # what coreutils' timeout(1) returns; a timed-out command reports it
 
 

@@ -109,7 +109,7 @@ def attestations(setting: str, tools_registry: str) -> Attestations:
         print(
             f"note: SBOM attestations are off: the local SBOM generator could not be set up "
             f"({exc}).\n      Set BAKE_SBOM_GENERATOR=<image> (e.g. docker/buildkit-syft-scanner "
-            "where Docker Hub is reachable) or start the local registry (scripts/setup-host.sh).",
+            "where Docker Hub is reachable) or start a local registry at BAKE_TOOLS_REGISTRY.",
             file=sys.stderr,
         )
         return Attestations(sbom_generator=None)

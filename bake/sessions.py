@@ -1,8 +1,11 @@
 """What the noxfile asks for: the list of sessions, built from the family, and what each
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
-Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``.
-Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``setup-host``.
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``
+(the same functions as ``python -m bake build|test|push``, through ``bake.actions``).
+Then the family's chores: ``generate``, ``check`` and ``lint`` (``buildx bake --call
+check``). A repository's own chores (its linters, its tests, its host set-up) belong in
+its noxfile; ``bake.nox_sessions.register`` takes extra lint commands.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 (``nox -k`` parses its argument as a Python expression and cannot name them).
 """
@@ -10,16 +13,15 @@ Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import generated, pipeline, run
+from bake import actions, generated, run
+from bake.actions import ACTIONS, split_posargs
 from bake.errors import CommandError
 from bake.family import Family, Group, Image, load_family
-from bake.naming import VARIABLES
 
 __all__ = [
     "ACTIONS",
@@ -31,11 +33,9 @@ __all__ = [
     "split_posargs",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push")
-DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
+DEFAULT_SESSIONS = ("check", "lint")  # what a bare `nox` runs, unless the noxfile says
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
-_VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
+CONFIG_NAME = "family.yaml"
 
 Action = Callable[[Sequence[str]], None]
 
@@ -50,32 +50,22 @@ class SessionSpec:
     action: Action  # called with the session's posargs
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """The family file: ``$BAKE_CONFIG`` (as for ``python -m bake``), else ./family.yaml."""
+def config_path(env: Mapping[str, str] | None = None, start: Path | None = None) -> Path:
+    """The family file: ``$BAKE_CONFIG``, else the nearest ``family.yaml`` from ``start``
+    (default: the current folder, which nox sets to the noxfile's) up."""
     env = os.environ if env is None else env
-    return Path(env["BAKE_CONFIG"]) if env.get("BAKE_CONFIG") else ROOT / "family.yaml"
-
-
-def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """``REGISTRY=…``-style posargs set bake variables; the rest go to buildx as they are."""
-    variables: dict[str, str] = {}
-    rest: list[str] = []
-    for arg in posargs:
-        match = _VARIABLE.match(arg)
-        if match:
-            variables[match.group(1)] = match.group(2)
-        else:
-            rest.append(arg)
-    return variables, tuple(rest)
+    if env.get("BAKE_CONFIG"):
+        return Path(env["BAKE_CONFIG"])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return here / CONFIG_NAME
 
 
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
-    step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
-
     def act(posargs: Sequence[str]) -> None:
-        overrides, buildx_args = split_posargs(posargs)
-        options = pipeline.Options.from_env(os.environ, buildx_args)
-        step(pipeline.make_plan(path, selection, overrides, options, os.environ))
+        actions.run_action(action, path, selection, posargs, os.environ)
 
     return act
 
@@ -119,9 +109,9 @@ def _group_sessions(path: Path, family: Family, group: Group) -> list[SessionSpe
     ]
 
 
-def _python_module(*args: str) -> Action:
+def _python_module(root: Path, *args: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        run.run([sys.executable, *args, *posargs], cwd=ROOT)
+        run.run([sys.executable, *args, *posargs], cwd=root)
 
     return act
 
@@ -154,61 +144,50 @@ def _bake_check(family: Family, posargs: Sequence[str]) -> None:
         raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
 
 
-def _lint(path: Path, family: Family) -> Action:
+def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]]) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        dockerfiles = sorted({image.dockerfile for image in family.images})
-        run.run(["hadolint", *dockerfiles], cwd=family.root)
-        run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "mypy"], cwd=ROOT)
+        for cmd in extra:
+            run.run(list(cmd), cwd=family.root)
         generated.write_files(generated.expected_files(family, path))
         _bake_check(family, posargs)
 
     return act
 
 
-def _setup_host(posargs: Sequence[str]) -> None:
-    run.run(["bash", "scripts/setup-host.sh", *posargs], cwd=ROOT)
+def lint_description(extra: Sequence[Sequence[str]] = ()) -> str:
+    """One line naming what ``lint`` runs: each command by its program (and subcommand)."""
+    names = []
+    for cmd in extra:
+        words = list(cmd[2:] if list(cmd[:2]) == [sys.executable, "-m"] else cmd)
+        subcommand = words[1] if len(words) > 1 and words[1].isalpha() else ""
+        names.append(f"{Path(words[0]).name} {subcommand}".strip())
+    return ", ".join([*names, "`docker buildx bake --call check all` (BuildKit's Dockerfile lint)"])
 
 
-def _chores(path: Path, family: Family) -> list[SessionSpec]:
+def _chores(path: Path, family: Family, lint: Sequence[Sequence[str]]) -> list[SessionSpec]:
     config = ["--config", str(path)]
     return [
         SessionSpec(
             "generate",
-            "Write docker-bake.hcl/.json from the family YAML",
+            "Write docker-bake.hcl/.json, family.schema.json and the README graph",
             ("generate",),
-            _python_module("-m", "bake", *config, "generate"),
+            _python_module(family.root, "-m", "bake", *config, "generate"),
         ),
         SessionSpec(
             "check",
-            "Fail if docker-bake.hcl/.json are stale (what CI runs)",
+            "Fail if the generated files are stale (what CI runs)",
             ("check", "ci"),
-            _python_module("-m", "bake", *config, "check"),
+            _python_module(family.root, "-m", "bake", *config, "check"),
         ),
-        SessionSpec(
-            "lint",
-            "hadolint every Dockerfile, ruff and mypy --strict on bake/, `buildx bake --call check all`",
-            ("lint", "ci"),
-            _lint(path, family),
-        ),
-        SessionSpec(
-            "tests",
-            "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
-            ("tests", "ci"),
-            _python_module("-m", "pytest"),
-        ),
-        SessionSpec(
-            "setup-host",
-            "Install Docker, buildx, QEMU binfmt and the local registry",
-            ("setup",),
-            _setup_host,
-        ),
+        SessionSpec("lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint)),
     ]
 
 
-def catalogue(path: Path | None = None) -> tuple[SessionSpec, ...]:
-    """Every session for the family at ``path``: per target, per group, then the chores."""
+def catalogue(
+    path: Path | None = None, lint: Sequence[Sequence[str]] = ()
+) -> tuple[SessionSpec, ...]:
+    """Every session for the family at ``path``: per target, per group, then the chores
+    (``lint`` runs the commands in ``lint`` first, in the family file's folder)."""
     path = path or config_path()
     family = load_family(path)
     specs: list[SessionSpec] = []
@@ -217,7 +196,7 @@ def catalogue(path: Path | None = None) -> tuple[SessionSpec, ...]:
     for group in family.groups:
         if group.name not in SKIPPED_GROUPS:
             specs += _group_sessions(path, family, group)
-    return (*specs, *_chores(path, family))
+    return (*specs, *_chores(path, family, lint))
 
 
 def by_name(specs: Sequence[SessionSpec], name: str) -> SessionSpec:

@@ -70,7 +70,7 @@ def test_check_binfmt_reads_one_handler_per_foreign_platform(tmp_path: Path) -> 
         )
     message = str(info.value)
     assert "linux/arm/v7: no binfmt_misc handler qemu-arm" in message
-    assert "bash scripts/setup-host.sh" in message
+    assert "host requirements" in message
     assert info.value.exit_code == 3
 
 
@@ -107,7 +107,7 @@ def test_check_registry_fails_with_a_hint_when_nothing_listens() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(HostError, match=rf"127.0.0.1:{port} does not answer .*setup-host.sh"):
+    with pytest.raises(HostError, match=rf"127.0.0.1:{port} does not answer .*host requirements"):
         host.check_registry(f"127.0.0.1:{port}/ns", timeout=2)
 
 
@@ -144,12 +144,12 @@ def test_check_docker_says_the_daemon_does_not_answer(monkeypatch: pytest.Monkey
     failure = CommandError("command failed with exit code 1: … Cannot connect to the Docker daemon")
     _stub_docker(monkeypatch, {"docker version --format": failure})
     with pytest.raises(
-        HostError, match=r"daemon does not answer(.|\n)*Cannot connect(.|\n)*setup-host"
+        HostError, match=r"daemon does not answer(.|\n)*Cannot connect(.|\n)*host requirements"
     ):
         host.check_docker()
 
 
 def test_check_docker_without_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(HostError, match=r"docker CLI not found.*setup-host"):
+    with pytest.raises(HostError, match=r"docker CLI not found.*README"):
         host.check_docker()

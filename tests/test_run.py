@@ -69,7 +69,7 @@ def test_unchecked_failure_returns_the_code() -> None:
 
 def test_missing_program_is_a_host_error_with_a_hint() -> None:
     with pytest.raises(
-        HostError, match=r"no-such-tool-xyz: command not found; run `bash scripts/setup-host.sh`"
+        HostError, match=r"no-such-tool-xyz: command not found; install it \(the neko-bake README"
     ):
         run.run(["no-such-tool-xyz"])
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bake import pipeline, run, sessions
+from bake import actions, cli, pipeline, run, sessions
 from bake.errors import CommandError
 from bake.family import load_family
 
@@ -48,8 +48,8 @@ def test_every_target_and_group_gets_build_test_and_push(
     ):
         assert expected in names
     assert "build-default" not in names
-    assert names[-5:] == ["generate", "check", "lint", "tests", "setup-host"]
-    assert len(names) == len(set(names)) == 3 * len(selectable) + 5
+    assert names[-3:] == ["generate", "check", "lint"]  # the repo's chores are its noxfile's
+    assert len(names) == len(set(names)) == 3 * len(selectable) + 3
 
 
 def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
@@ -107,8 +107,22 @@ def test_split_posargs(
 
 
 def test_config_path_follows_bake_config() -> None:
-    assert sessions.config_path({}) == FAMILY
+    assert sessions.config_path({}, start=ROOT / "bake") == FAMILY  # the nearest, upwards
+    assert sessions.config_path({}, start=TINY.parent / "dockerfiles") == TINY
     assert sessions.config_path({"BAKE_CONFIG": str(TINY)}) == TINY
+
+
+def test_cli_verbs_and_sessions_share_one_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m bake test X ARGS` and `nox -s test-X -- ARGS` make the same call."""
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(actions, "run_action", lambda *a: calls.append(a))
+    args = ["REGISTRY=127.0.0.1:5000/x", "--no-cache"]
+    sessions.by_name(sessions.catalogue(TINY), "test-turbo").action(args)
+    assert cli.main(["--config", str(TINY), "test", "turbo", *args]) == 0
+    assert cli.main(["--config", str(TINY), "test", "turbo", "--", *args]) == 0
+    session_call, cli_call, dashed_call = calls
+    assert session_call == cli_call and session_call[:4] == ("test", TINY, "turbo", args)
+    assert actions.split_posargs(dashed_call[3]) == actions.split_posargs(args)
 
 
 def test_a_pipeline_session_plans_with_its_posargs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,12 +143,10 @@ def test_chores_run_their_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "run", lambda cmd, **kw: ran.append((list(cmd), kw.get("cwd"))))
     specs = sessions.catalogue(TINY)
     sessions.by_name(specs, "check").action([])
-    sessions.by_name(specs, "tests").action(["-k", "host"])
-    sessions.by_name(specs, "setup-host").action([])
+    sessions.by_name(specs, "generate").action([])
     assert ran == [
-        ([sys.executable, "-m", "bake", "--config", str(TINY), "check"], ROOT),
-        ([sys.executable, "-m", "pytest", "-k", "host"], ROOT),
-        (["bash", "scripts/setup-host.sh"], ROOT),
+        ([sys.executable, "-m", "bake", "--config", str(TINY), "check"], TINY.parent),
+        ([sys.executable, "-m", "bake", "--config", str(TINY), "generate"], TINY.parent),
     ]
 
 
@@ -148,7 +160,8 @@ def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -
 
     monkeypatch.setattr(run, "run", fake_run)
     monkeypatch.setattr(sessions.generated, "write_files", lambda files: [])
-    sessions.by_name(sessions.catalogue(TINY), "lint").action([])
+    extra = [HADOLINT, *PYTHON_LINT]  # as this repository's noxfile passes them
+    sessions.by_name(sessions.catalogue(TINY, lint=extra), "lint").action([])
     return ran
 
 
@@ -166,10 +179,12 @@ PYTHON_LINT = [
 BAKE_CHECK = ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--call", "check", "all"]
 
 
-def test_lint_runs_hadolint_on_every_dockerfile_then_bake_check(
+def test_lint_runs_the_extra_commands_then_bake_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, BAKE_CHECK]
+    description = sessions.by_name(sessions.catalogue(TINY, lint=[HADOLINT]), "lint").description
+    assert description.startswith("hadolint, `docker buildx bake --call check all`")
 
 
 def test_lint_falls_back_to_print_where_the_engine_cannot_lint(
@@ -194,7 +209,7 @@ def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None
 def test_nox_lists_the_catalogue_as_json() -> None:
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     proc = subprocess.run(
-        ["nox", "-f", str(ROOT / "noxfile.py"), "-l", "--json", "-t", "build", "lint"],
+        ["nox", "-f", str(ROOT / "noxfile.py"), "-l", "--json", "-t", "build", "ci", "setup"],
         capture_output=True,
         text=True,
         env=env,
@@ -202,11 +217,13 @@ def test_nox_lists_the_catalogue_as_json() -> None:
         cwd=ROOT,
     )
     listed = {item["name"]: item for item in json.loads(proc.stdout)}
-    expected = {
-        s.name: s for s in sessions.catalogue(TINY) if "build" in s.tags or "lint" in s.tags
-    }
-    assert set(listed) == set(expected)
+    expected = {s.name: s for s in sessions.catalogue(TINY) if {"build", "ci"} & set(s.tags)}
+    # The family's sessions, then this repository's own chores from its noxfile.
+    assert list(listed) == [*expected, "tests", "setup-host"]
+    assert listed["lint"]["description"].startswith("hadolint, ruff check, ruff format, mypy")
     for name, item in listed.items():
+        if name not in expected or name == "lint":
+            continue
         assert item["description"] == expected[name].description
         assert item["tags"] == list(expected[name].tags)
         assert item["python"] is False
