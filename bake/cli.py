@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import actions, graph, sessions
+from bake import actions, graph, report, sessions
 from bake.errors import BakeError, ConfigError
-from bake.family import Family, Image, load_family
+from bake.family import Family, load_family
 from bake.generated import expected_files, stale_files, write_files
-from bake.naming import Variables, image_refs
+from bake.naming import Variables
 
 __all__ = ["default_config_path", "main"]
 
@@ -47,16 +47,7 @@ def cmd_check(args: argparse.Namespace, family: Family) -> int:
 
 
 def cmd_list(args: argparse.Namespace, family: Family) -> int:
-    rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
-    rows += [(i.name, i.tier, i.parent or "-", ",".join(i.platforms)) for i in family.images]
-    widths = [max(len(row[c]) for row in rows) for c in range(3)]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3]
-        )
-    print()
-    for group in family.groups:
-        print(f"group {group.name}: {' '.join(group.targets)}")
+    print(report.render_list(family))
     return 0
 
 
@@ -64,40 +55,11 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
     variables = Variables.from_env(family.config, os.environ)
     images = family.select(args.target)
     if args.json:
-        print(json.dumps([_describe(i, variables) for i in images], indent=2))
+        print(json.dumps([report.describe_image(i, variables) for i in images], indent=2))
         return 0
     for image in images:
-        print(f"{image.name} ({image.tier}): {image.description}")
-        print(f"  chain:      {' → '.join(image.chain)}")
-        print(f"  platforms:  {', '.join(image.platforms)}")
-        print(f"  dockerfile: {image.dockerfile} (context {image.context})")
-        if image.parent:
-            print(f"  contexts:   {image.context_name} = target:{image.parent}")
-        print("  tags:")
-        for ref in image_refs(image, variables):
-            print(f"    {ref}")
-        print("  tests:")
-        for test in image.tests:
-            expect = f"  ⇒ /{test.expect}/" if test.expect else ""
-            print(f"    [{test.origin}] {test.name}: {test.run}{expect}")
+        print(report.render_show(image, variables))
     return 0
-
-
-def _describe(image: Image, variables: Variables) -> dict[str, object]:
-    return {
-        "name": image.name,
-        "tier": image.tier,
-        "parent": image.parent,
-        "chain": list(image.chain),
-        "platforms": list(image.platforms),
-        "dockerfile": image.dockerfile,
-        "context": image.context,
-        "tags": list(image_refs(image, variables)),
-        "tests": [
-            {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}
-            for t in image.tests
-        ],
-    }
 
 
 def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
@@ -196,3 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `neko-bake list | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -113,22 +113,12 @@ def make_plan(
 
 
 def describe_attestations(attestations: sbom.Attestations) -> str:
-    generator = attestations.sbom_generator
-    return f"  attestations: provenance (mode=max), {f'SBOM by {generator}' if generator else 'no SBOM'}"
+    return report.render_attestations(attestations.sbom_generator)
 
 
 def describe(plan: Plan, action: str) -> str:
     """The resolved plan, printed before any work starts."""
-    lines = [
-        f"plan: {action} {plan.selection!r} from {plan.config_path} "
-        f"({len(plan.images)} images, platforms {', '.join(plan.platforms)})",
-        "  variables: " + " ".join(f"{k}={v!r}" for k, v in plan.bake_env().items()),
-    ]
-    width = max(len(image.name) for image in plan.images)
-    for image in plan.images:
-        lines.append(f"  {image.name.ljust(width)}  [{image.tier}] {', '.join(image.platforms)}")
-        lines += [f"  {' ' * width}    → {ref}" for ref in plan.refs(image)]
-    return "\n".join(lines)
+    return report.render_plan(plan, action)
 
 
 def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
@@ -210,7 +200,7 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
         for image in plan.images
         for ref in plan.refs(image)
     )
-    print(_render_verdicts(verdicts), flush=True)
+    print(report.render_verdicts(verdicts), flush=True)
     _say(f"push: {len(verdicts)} refs pushed and read back in {time.monotonic() - start:.1f}s")
     bad = [v for v in verdicts if not v.ok]
     if bad:
@@ -229,11 +219,3 @@ def _push_ref(ref: str) -> None:
         raise CommandError(
             f"{exc}\nif {registry_host} wants credentials: docker login {registry_host}"
         ) from None
-
-
-def _render_verdicts(verdicts: Sequence[registry.Verdict]) -> str:
-    lines = []
-    for verdict in verdicts:
-        lines.append(f"{'ok  ' if verdict.ok else 'FAIL'}  {verdict.ref}  {verdict.digest or '-'}")
-        lines += [f"      {problem}" for problem in verdict.problems]
-    return "\n".join(lines)

@@ -1,16 +1,36 @@
-"""The end-of-run summary: an image × platform table of pass/fail and seconds, then each
-failed check with its output. Pure text from outcomes, so it is tested without docker.
+"""Every text the tool shows a person, rendered in one place: the plan printed before a
+run, the smoke-test summary (an image × platform table of pass/fail and seconds, then each
+failed check with its output), the push verdicts, and the ``list``/``show`` listings.
+Pure text from data, so it is tested without docker; the pipeline modules plan and act.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
+from bake.family import Family, Image
+from bake.naming import Variables, image_refs
+from bake.registry import Verdict
 from bake.smoke import Outcome
 
-__all__ = ["Cell", "cells", "render_failures", "render_summary", "render_table"]
+__all__ = [
+    "Cell",
+    "PlanView",
+    "cells",
+    "describe_image",
+    "render_attestations",
+    "render_failures",
+    "render_list",
+    "render_plan",
+    "render_show",
+    "render_summary",
+    "render_table",
+    "render_verdicts",
+]
 
 MISSING = "-"  # the image is not built for that platform
 
@@ -100,3 +120,104 @@ def render_summary(outcomes: Sequence[Outcome]) -> str:
         f"image × platform cells passed, {len(outcomes)} checks)"
     )
     return "\n\n".join(parts)
+
+
+# --- before and after a run ---------------------------------------------------------------
+
+
+class PlanView(Protocol):
+    """What ``render_plan`` reads of a ``pipeline.Plan`` (no import of the pipeline here)."""
+
+    @property
+    def selection(self) -> str: ...
+    @property
+    def config_path(self) -> Path: ...
+    @property
+    def images(self) -> tuple[Image, ...]: ...
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+    def bake_env(self) -> dict[str, str]: ...
+    def refs(self, image: Image) -> tuple[str, ...]: ...
+
+
+def render_plan(plan: PlanView, action: str) -> str:
+    """The resolved plan, printed before any work starts."""
+    lines = [
+        f"plan: {action} {plan.selection!r} from {plan.config_path} "
+        f"({len(plan.images)} images, platforms {', '.join(plan.platforms)})",
+        "  variables: " + " ".join(f"{k}={v!r}" for k, v in plan.bake_env().items()),
+    ]
+    width = max(len(image.name) for image in plan.images)
+    for image in plan.images:
+        lines.append(f"  {image.name.ljust(width)}  [{image.tier}] {', '.join(image.platforms)}")
+        lines += [f"  {' ' * width}    → {ref}" for ref in plan.refs(image)]
+    return "\n".join(lines)
+
+
+def render_attestations(sbom_generator: str | None) -> str:
+    """Which attestations the build attaches."""
+    sbom = f"SBOM by {sbom_generator}" if sbom_generator else "no SBOM"
+    return f"  attestations: provenance (mode=max), {sbom}"
+
+
+def render_verdicts(verdicts: Sequence[Verdict]) -> str:
+    """One line per pushed ref (ok/FAIL, digest), each problem indented below it."""
+    lines = []
+    for verdict in verdicts:
+        lines.append(f"{'ok  ' if verdict.ok else 'FAIL'}  {verdict.ref}  {verdict.digest or '-'}")
+        lines += [f"      {problem}" for problem in verdict.problems]
+    return "\n".join(lines)
+
+
+# --- listings -----------------------------------------------------------------------------
+
+
+def render_list(family: Family) -> str:
+    """``list``: targets with tier, parent and platforms, then the groups."""
+    rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
+    rows += [(i.name, str(i.tier), i.parent or "-", ",".join(i.platforms)) for i in family.images]
+    widths = [max(len(row[c]) for row in rows) for c in range(3)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3]
+        for row in rows
+    ]
+    lines.append("")
+    lines += [f"group {group.name}: {' '.join(group.targets)}" for group in family.groups]
+    return "\n".join(lines)
+
+
+def render_show(image: Image, variables: Variables) -> str:
+    """``show``: one image's chain, platforms, files, parent link, tags and tests."""
+    lines = [
+        f"{image.name} ({image.tier}): {image.description}",
+        f"  chain:      {' → '.join(image.chain)}",
+        f"  platforms:  {', '.join(image.platforms)}",
+        f"  dockerfile: {image.dockerfile} (context {image.context})",
+    ]
+    if image.parent:
+        lines.append(f"  contexts:   {image.context_name} = target:{image.parent}")
+    lines.append("  tags:")
+    lines += [f"    {ref}" for ref in image_refs(image, variables)]
+    lines.append("  tests:")
+    for test in image.tests:
+        expect = f"  ⇒ /{test.expect}/" if test.expect else ""
+        lines.append(f"    [{test.origin}] {test.name}: {test.run}{expect}")
+    return "\n".join(lines)
+
+
+def describe_image(image: Image, variables: Variables) -> Mapping[str, object]:
+    """``show --json``: the same facts as data."""
+    return {
+        "name": image.name,
+        "tier": str(image.tier),
+        "parent": image.parent,
+        "chain": list(image.chain),
+        "platforms": list(image.platforms),
+        "dockerfile": image.dockerfile,
+        "context": image.context,
+        "tags": list(image_refs(image, variables)),
+        "tests": [
+            {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}
+            for t in image.tests
+        ],
+    }

@@ -80,3 +80,25 @@ def test_summary_ends_with_a_verdict() -> None:
         "smoke tests: all passed (1 of 1 image × platform cells passed, 2 checks)"
     )
     assert "FAILED" not in passing
+
+
+def test_listings_and_verdicts_are_rendered_here() -> None:
+    from pathlib import Path
+
+    from bake.family import load_family
+    from bake.naming import Variables
+    from bake.registry import Verdict
+
+    family = load_family(Path(__file__).parent / "fixtures/adopt/family.yaml")
+    listing = report.render_list(family).splitlines()
+    assert listing[0].split() == ["TARGET", "TIER", "PARENT", "PLATFORMS"]
+    assert listing[3].split() == ["shout", "app", "hello", "linux/amd64,linux/arm64"]
+    assert "group all: base hello shout turbo-hello turbo-shout" in listing
+    shown = report.render_show(family.image("shout"), Variables.defaults(family.config))
+    assert "  contexts:   registry.example.com/you/hello = target:hello" in shown
+    assert "    registry.example.com/you/shout:latest" in shown
+    verdicts = [Verdict("r/x:1", "sha256:a", ()), Verdict("r/y:1", "", ("cannot read it back",))]
+    assert report.render_verdicts(verdicts) == (
+        "ok    r/x:1  sha256:a\nFAIL  r/y:1  -\n      cannot read it back"
+    )
+    assert report.render_attestations(None) == "  attestations: provenance (mode=max), no SBOM"
