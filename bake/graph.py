@@ -2,18 +2,35 @@
 Mermaid (GitHub renders it in Markdown) and as Graphviz DOT. Pure text from the family.
 
 ``generate`` also keeps a Mermaid block current in the README next to the family file,
-between ``README_BEGIN`` and ``README_END`` (only when both markers are there), and
-``check`` reports it when it is stale.
+between ``README_BEGIN`` and ``README_END`` (only when both markers are there), and the
+family-file schema table and the platform table between their own markers; ``check``
+reports any of them when it is stale.
 """
 
 from __future__ import annotations
 
+from bake import platforms
 from bake.family import Family, Image, Tier
+from bake.schema import render_markdown_table
 
-__all__ = ["README_BEGIN", "README_END", "render_dot", "render_mermaid", "update_readme"]
+__all__ = [
+    "README_BEGIN",
+    "README_END",
+    "PLATFORMS_BEGIN",
+    "PLATFORMS_END",
+    "SCHEMA_BEGIN",
+    "SCHEMA_END",
+    "render_dot",
+    "render_mermaid",
+    "update_readme",
+]
 
 README_BEGIN = "<!-- neko-bake graph: begin (python -m bake generate keeps this current) -->"
 README_END = "<!-- neko-bake graph: end -->"
+SCHEMA_BEGIN = "<!-- neko-bake schema: begin (python -m bake generate keeps this current) -->"
+SCHEMA_END = "<!-- neko-bake schema: end -->"
+PLATFORMS_BEGIN = "<!-- neko-bake platforms: begin (python -m bake generate keeps this current) -->"
+PLATFORMS_END = "<!-- neko-bake platforms: end -->"
 _SHAPES = {Tier.BASE: ("[(", ")]"), Tier.APP: ("[", "]"), Tier.ACCELERATOR: ("([", "])")}
 _DOT_SHAPES = {Tier.BASE: "cylinder", Tier.APP: "box", Tier.ACCELERATOR: "box, style=rounded"}
 
@@ -59,9 +76,18 @@ def render_dot(family: Family) -> str:
 
 
 def update_readme(text: str, family: Family) -> str | None:
-    """``text`` with the Mermaid block between the markers renewed; None without markers."""
-    start, end = text.find(README_BEGIN), text.find(README_END)
-    if start < 0 or end < start:
-        return None
-    block = f"{README_BEGIN}\n```mermaid\n{render_mermaid(family)}```\n"
-    return text[:start] + block + text[end:]
+    """``text`` with the generated blocks between their markers renewed (the family graph,
+    the family-file schema table, the platform table); None when it has no markers."""
+    blocks = (
+        (README_BEGIN, README_END, f"```mermaid\n{render_mermaid(family)}```\n"),
+        (SCHEMA_BEGIN, SCHEMA_END, render_markdown_table()),
+        (PLATFORMS_BEGIN, PLATFORMS_END, platforms.render_markdown_table()),
+    )
+    found = False
+    for begin, end, content in blocks:
+        start, stop = text.find(begin), text.find(end)
+        if start < 0 or stop < start:
+            continue
+        found = True
+        text = text[:start] + f"{begin}\n{content}" + text[stop:]
+    return text if found else None

@@ -18,6 +18,7 @@ __all__ = [
     "by_machine",
     "get",
     "names",
+    "render_markdown_table",
 ]
 
 
@@ -77,3 +78,15 @@ def get(name: str) -> Platform:
 def by_machine(machine: str) -> tuple[str, ...]:
     """The platforms a CPU whose ``uname -m`` is ``machine`` runs without emulation."""
     return tuple(p.name for p in PLATFORMS if p.machine == machine)
+
+
+def render_markdown_table() -> str:
+    """The table as Markdown, for the README (``generate`` keeps it current there)."""
+    lines = [
+        "| platform | QEMU handler | `uname -m` | dpkg architecture | CI runner (default) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for p in PLATFORMS:
+        runner = f"`{p.runner}`" + (", under QEMU" if p.emulated else "")
+        lines.append(f"| `{p.name}` | `{p.qemu_handler}` | `{p.machine}` | `{p.dpkg}` | {runner} |")
+    return "\n".join(lines) + "\n"

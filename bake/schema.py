@@ -35,6 +35,7 @@ __all__ = [
     "json_schema",
     "names",
     "render_json_schema",
+    "render_markdown_table",
 ]
 
 SCHEMA_NAME = "family.schema.json"
@@ -261,3 +262,54 @@ def json_schema() -> dict[str, Any]:
 def render_json_schema() -> str:
     """The JSON Schema as the text written to ``family.schema.json`` (deterministic)."""
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+_KIND_TEXT = {
+    "text": "string",
+    "regex": "regex",
+    "path": "relative path",
+    "name": "name",
+    "names": "list of names",
+    "from": "image name, no tag",
+    "registry": "string",
+    "tags": "list of tags",
+    "platforms": "list of platforms",
+    "labels": "string → string",
+    "args": "string → string",
+    "tests": "list of `{name, run, expect?}`",
+    "layout": "mapping",
+    "from-defaults": "mapping",
+    "base": "image",
+    "apps": "name → app",
+    "accelerators": "name → accelerator",
+    "accelerator-uses": "name → `false` \\| `true` \\| mapping",
+}
+_SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
+    ("top", TOP),
+    ("`layout`", LAYOUT),
+    ("`from`", FROM),
+    ("base", BASE),
+    ("app", APP),
+    ("accelerator", ACCELERATOR),
+    ("`apps.<app>.accelerators.<name>`", ACCELERATOR_USE),
+    ("`tests[]`", TEST),
+)
+
+
+def render_markdown_table() -> str:
+    """The schema as the README's Markdown table (``generate`` keeps it current there)."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    keys: dict[tuple[str, str], Key] = {}
+    for where, section in _SECTIONS:
+        for key in section:
+            rows.setdefault((key.name, key.description), []).append(where)
+            keys[(key.name, key.description)] = key
+    lines = ["| key | where | type | default | meaning |", "| --- | --- | --- | --- | --- |"]
+    for ident, places in rows.items():
+        key = keys[ident]
+        default = "required" if key.required else (key.default or "—")
+        kind = _KIND_TEXT.get(key.kind, key.kind)
+        lines.append(
+            f"| `{key.name}` | {', '.join(places)} | {kind} | {default} | {key.description} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -59,3 +59,11 @@ def test_a_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("# Us\n")
     assert cli.main(["--config", str(tmp_path / "family.yaml"), "generate"]) == 0
     assert (tmp_path / "README.md").read_text() == "# Us\n"
+
+
+def test_the_readme_tables_come_from_their_one_source() -> None:
+    from bake import platforms, schema
+
+    text = (ROOT / "README.md").read_text()
+    assert f"{graph.SCHEMA_BEGIN}\n{schema.render_markdown_table()}{graph.SCHEMA_END}" in text
+    assert f"{graph.PLATFORMS_BEGIN}\n{platforms.render_markdown_table()}" in text
