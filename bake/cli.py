@@ -67,11 +67,16 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     for image in family.select(args.target):
         if args.per_platform:
             include += [
-                {"target": image.name, "tier": image.tier, "platform": p} for p in image.platforms
+                {"target": image.name, "tier": image.tier.value, "platform": p}
+                for p in image.platforms
             ]
         else:
             include.append(
-                {"target": image.name, "tier": image.tier, "platforms": ",".join(image.platforms)}
+                {
+                    "target": image.name,
+                    "tier": image.tier.value,
+                    "platforms": ",".join(image.platforms),
+                }
             )
     print(json.dumps({"include": include}, indent=None if args.compact else 2))
     return 0

@@ -78,9 +78,11 @@ _VERBS = {
 
 
 def _image_sessions(path: Path, image: Image) -> list[SessionSpec]:
-    what = image.name if image.name == image.tier else f"{image.name} ({image.tier})"
+    # "base" names both the base's tier and (by default) the image: say it once.
+    what = image.name if image.name == image.tier.value else f"{image.name} ({image.tier})"
     platforms = ", ".join(image.platforms)
-    tags = ("image", image.tier, image.name, *((image.accelerator,) if image.accelerator else ()))
+    tier = image.tier.value
+    tags = ("image", tier, image.name, *((image.accelerator,) if image.accelerator else ()))
     return [
         SessionSpec(
             f"{action}-{image.name}",
