@@ -25,7 +25,6 @@ from bake.yamlsource import (
     read_mapping,
     read_string,
     read_string_map,
-    render_path,
 )
 
 __all__ = [
@@ -39,7 +38,6 @@ __all__ = [
     "Config",
     "ImageSpec",
     "SmokeTest",
-    "check_files",
     "load_config",
 ]
 
@@ -122,7 +120,7 @@ class Config:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate the family file at ``path`` (``check_files`` then checks the disk)."""
+    """Read and validate the family file at ``path`` (``files.check_files`` checks the disk)."""
     doc = load_document(path)
     return _read_config(doc, path.resolve().parent)
 
@@ -382,47 +380,3 @@ def _tag(doc: Document, path: KeyPath, value: Any) -> str:
     if not TAG_RE.match(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag
-
-
-# --- the files the specs name must exist ---------------------------------------------------
-
-
-def check_files(config: Config) -> None:
-    """Every Dockerfile and build context exists (a missing one fails here, not in a build)."""
-    doc = config.document
-    if doc is None:
-        return
-    images: list[tuple[KeyPath, ImageSpec]] = [(("base",), config.base)]
-    images += [(("apps", app.name), app) for app in config.apps]
-    images += [(("accelerators", spec.name), spec) for spec in config.accelerators]
-    for path, spec in images:
-        _check_file(doc, config.root, (*path, "dockerfile"), spec.dockerfile, folder=False)
-        _check_file(doc, config.root, (*path, "context"), spec.context, folder=True)
-    for app in config.apps:
-        for name, use in app.accelerators.items():
-            where = ("apps", app.name, "accelerators", name)
-            if use.dockerfile:
-                _check_file(doc, config.root, (*where, "dockerfile"), use.dockerfile, folder=False)
-            if use.context:
-                _check_file(doc, config.root, (*where, "context"), use.context, folder=True)
-
-
-def _check_file(doc: Document, root: Path, path: KeyPath, relative: str, folder: bool) -> None:
-    target = root / relative
-    if target.is_dir() if folder else target.is_file():
-        return
-    what = "build context folder" if folder else "Dockerfile"
-    source = ""
-    if not _written(doc.data, path):
-        default = "the Dockerfile's folder" if folder else "the folder `layout` gives"
-        source = f" (the default: {default}; set {render_path(path)} or `layout`)"
-    doc.fail(path, f"{what} {relative!r} does not exist{source}")
-
-
-def _written(data: Any, path: KeyPath) -> bool:
-    """Whether the family file itself has a value at ``path`` (not a default)."""
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return True

@@ -20,10 +20,10 @@ from bake.config import (
     Config,
     ImageSpec,
     SmokeTest,
-    check_files,
     load_config,
 )
 from bake.errors import ConfigError
+from bake.files import check_files
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]
