@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import actions, graph, report, sessions
+from bake import __version__, actions, graph, report, sessions
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Generate docker-bake.hcl/json from the image family YAML, inspect it, "
         "and build, test and push the family.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--config",
         type=Path,

@@ -43,3 +43,11 @@ def test_sbom_generator_context_is_package_data() -> None:
     assert (sbom.SCANNER_DIR / "Dockerfile").is_file()
     package_data = _pyproject()["tool"]["setuptools"]["package-data"]["bake"]  # type: ignore[index]
     assert "data/**/*" in package_data
+
+
+def test_version_is_one_fact() -> None:
+    import bake
+
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    assert project["version"] == bake.__version__
