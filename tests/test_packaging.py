@@ -46,8 +46,7 @@ def test_sbom_generator_context_is_package_data() -> None:
 
 
 def test_version_is_one_fact() -> None:
-    import bake
-
-    project = _pyproject()["project"]
-    assert isinstance(project, dict)
-    assert project["version"] == bake.__version__
+    pyproject = _pyproject()
+    assert pyproject["project"]["dynamic"] == ["version"]  # type: ignore[index]
+    dynamic = pyproject["tool"]["setuptools"]["dynamic"]  # type: ignore[index]
+    assert dynamic == {"version": {"attr": "bake.__version__"}}
