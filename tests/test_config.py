@@ -10,6 +10,7 @@ import pytest
 
 from bake import cli
 from bake.config import DEFAULT_PLATFORMS, load_config
+from tests.families import write_family
 
 GOOD = """\
 registry: ghcr.io/example/neko
@@ -31,11 +32,9 @@ accelerators:
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    write_family(tmp_path, GOOD)  # the stub Dockerfiles of a good family
     path = tmp_path / "family.yaml"
     path.write_text(textwrap.dedent(text))
-    for folder in ("base", "apps/firefox", "apps/vlc", "accelerators/nvidia"):
-        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
-        (tmp_path / folder / "Dockerfile").write_text("FROM scratch\n")
     return path
 
 
