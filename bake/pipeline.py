@@ -272,7 +272,11 @@ def _test(
     start = time.monotonic()
     outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
     print(report.render_summary(outcomes), flush=True)
-    summary.append_step_summary(summary.smoke_markdown(outcomes, f"Smoke tests: {plan.selection}"))
+    summary.append_step_summary(
+        summary.smoke_markdown(
+            outcomes, f"Smoke tests: {plan.selection} on {', '.join(plan.platforms)}"
+        )
+    )
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
     return attestations, tuple(outcomes)
 

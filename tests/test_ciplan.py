@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bake import cli
-from bake.ciplan import make_ci_plan, platform_slug, record_name
+from bake.ciplan import make_ci_plan, platform_slug
 from bake.family import load_family
 from bake.naming import Variables
 from bake.runners import DEFAULT_RUNNERS, Runner
@@ -136,7 +136,6 @@ def test_default_runner_table() -> None:
 
 def test_names() -> None:
     assert platform_slug("linux/arm/v7") == "linux-arm-v7"
-    assert record_name("firefox", "linux/arm64") == "firefox@linux-arm64.json"
 
 
 def test_plan_json_follows_the_variables(

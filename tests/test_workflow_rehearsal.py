@@ -138,7 +138,7 @@ def test_rehearsal_of_a_release_publishes_verified_indexes(tmp_path: Path, names
     ]
     for build in run.builds:
         assert build.result == "success", build.log[-4000:]
-        assert "### Smoke tests: all" in build.summary
+        assert "### Smoke tests: all on linux/" in build.summary
     assert run.merge is not None and run.merge.result == "success", run.merge and run.merge.log
     assert "### Pushed" in run.merge.summary
 
@@ -186,6 +186,7 @@ def test_rehearsal_of_a_failing_platform_tags_nothing(tmp_path: Path, namespace:
     arm = results["linux/arm/v7"]
     assert arm.result == "failure"
     assert "FAILED app on linux/arm/v7: test 'not-on-armhf'" in arm.log
+    assert "### Smoke tests: all on linux/arm/v7" in arm.summary
     assert "❌ **FAIL** (not-on-armhf)" in arm.summary
     # The merge runs anyway, names what is missing, and sets no tag.
     assert run.merge is not None and run.merge.result == "failure"
