@@ -281,10 +281,13 @@ def release(
     """Phases 2–4 for uploaded records: combine and check by digest, tag, read back."""
     start = time.monotonic()
     platforms = {image.name: image.platforms for image in images}
-    targets = [
-        combine(image, [r for r in records if r.image == image.name], refs_of(image))
-        for image in images
-    ]
+    try:
+        targets = [
+            combine(image, [r for r in records if r.image == image.name], refs_of(image))
+            for image in images
+        ]
+    except PipelineError as exc:
+        raise PipelineError(f"{exc}\nno tag was set") from None
     checked = verify(targets, platforms, prefixes, by_tag=False)
     bad = [v for v in checked if not v.ok]
     if bad:
