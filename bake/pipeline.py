@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bake import generated, host, publish, registry, report, run, sbom, smoke
-from bake.errors import CommandError, ConfigError, PipelineError
+from bake.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.layout import open_layout
 from bake.naming import VARIABLES, Variables, image_refs
@@ -305,13 +305,19 @@ def _tested_upload(plan: Plan, action: str) -> tuple[sbom.Attestations, list[Rec
                 sorted({(o.check.image, o.check.platform) for o in failed}),
             )
         start = time.monotonic()
-        records = [
-            record
-            for image in plan.images
-            for record in publish.upload(
-                image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
-            )
-        ]
+        try:
+            records = [
+                record
+                for image in plan.images
+                for record in publish.upload(
+                    image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
+                )
+            ]
+        except BakeError as exc:
+            raise PipelineError(
+                f"upload failed: {exc}\nno tag was set (tags move only after every image is "
+                "uploaded); rerun when the registry answers"
+            ) from None
     _say(f"upload: {len(plan.images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
     return attestations, records
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bake import oci, registry
 from bake.errors import BakeError, PipelineError
@@ -180,9 +181,23 @@ def verify(
             ]
         for ref in refs:
             verdicts.append(
-                registry.verify_ref(ref, platforms[target.image], prefixes, None, target.tested)
+                registry.verify_ref(
+                    ref, platforms[target.image], prefixes, None, target.tested, _read
+                )
             )
     return verdicts
+
+
+def _read(ref: str) -> tuple[dict[str, Any], str]:
+    """A ref's manifest JSON and digest, through the retrying registry client."""
+    registry_host, rest = oci.split_repository(ref)
+    repo, _, digest = rest.partition("@")
+    if not digest:
+        repo, _, digest = rest.rpartition(":")
+    found = _client(registry_host).get_manifest(repo, digest)
+    if found is None:
+        raise PipelineError(f"{ref}: not found")
+    return found.json(), found.digest
 
 
 @dataclass(frozen=True)
