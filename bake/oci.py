@@ -192,7 +192,13 @@ class Client:
     # --- plumbing ---------------------------------------------------------------------
 
     def _retry(self, what: str, action: Callable[[], T]) -> T:
-        return run.retry(action, what=f"{self.host}: {what}", transient=is_transient)
+        try:
+            return run.retry(action, what=f"{self.host}: {what}", transient=is_transient)
+        except _TRANSIENT_OS as exc:  # no answer at all, to the last try
+            raise RegistryError(
+                f"{self.host}: {what}: {exc or type(exc).__name__} "
+                "(the registry does not answer; gave up after retrying)"
+            ) from None
 
     def _call(
         self,

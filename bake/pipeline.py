@@ -22,16 +22,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bake import cache, generated, host, publish, registry, report, run, sbom, smoke, summary
-from bake.errors import CommandError, ConfigError, PipelineError
+from bake import (
+    cache,
+    export,
+    generated,
+    host,
+    publish,
+    registry,
+    report,
+    run,
+    sbom,
+    smoke,
+    summary,
+)
+from bake.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
-from bake.layout import open_layout
 from bake.naming import VARIABLES, Variables, image_refs
 from bake.records import FAILED, Record, read_records, write_records
 from bake.records import problems as record_problems
 
 __all__ = [
-    "OCI_OPTIONS",
     "Options",
     "Plan",
     "bake_command",
@@ -41,7 +51,6 @@ __all__ = [
     "make_plan",
     "merge",
     "push",
-    "source_date_epoch",
     "stage",
     "test",
 ]
@@ -53,9 +62,6 @@ class StageFailed(PipelineError):
     def __init__(self, message: str, cells: Sequence[tuple[str, str]]) -> None:
         super().__init__(message)
         self.cells = tuple(cells)
-
-
-OCI_OPTIONS = "rewrite-timestamp=true"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,7 +200,7 @@ def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list
         cmd += ["--set", f"{name}.platform={','.join(platforms)}"]
     for image in plan.images:
         dest = out / f"{image.name}.tar"
-        cmd += ["--set", f"{image.name}.output=type=oci,dest={dest},{OCI_OPTIONS}"]
+        cmd += ["--set", f"{image.name}.output=type=oci,dest={dest},{export.OCI_OPTIONS}"]
     caching = cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms)
     return [*cmd, *attestations.set_args(), *caching, *plan.options.buildx_args]
 
@@ -215,44 +221,20 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def source_date_epoch(root: Path, env: Mapping[str, str]) -> str:
-    """``SOURCE_DATE_EPOCH`` from the environment, else the commit time of ``root``'s HEAD
-    (empty outside a git checkout): build timestamps then depend on the source only."""
-    text = env.get("SOURCE_DATE_EPOCH", "")
-    if text:
-        if not text.isdigit():
-            raise ConfigError("environment", "SOURCE_DATE_EPOCH", f"expected seconds, got {text!r}")
-        return text
-    proc = run.run(
-        ["git", "-C", str(root), "log", "-1", "--format=%ct"], capture=True, check=False, echo=False
-    )
-    stamp = (proc.stdout or "").strip()
-    return stamp if proc.returncode == 0 and stamp.isdigit() else ""
-
-
 def _build(plan: Plan, action: str, out: Path) -> sbom.Attestations:
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     _say(describe(plan, action))
     attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
     _say(describe_attestations(attestations))
-    epoch = source_date_epoch(plan.family.root, os.environ)
+    epoch = export.source_date_epoch(plan.family.root, os.environ)
     env = {**plan.bake_env(), **({"SOURCE_DATE_EPOCH": epoch} if epoch else {})}
     start = time.monotonic()
     run.run(bake_command(plan, attestations, out), cwd=plan.family.root, env=env)
     for image in plan.images:
-        _load(out / f"{image.name}.tar", plan.refs(image)[0])
+        export.load(out / f"{image.name}.tar", plan.refs(image)[0])
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
     return attestations
-
-
-def _load(tar: Path, ref: str) -> None:
-    """Load the image tar; the loaded image must be the tar's index (what gets uploaded)."""
-    run.run(["docker", "load", "--quiet", "--input", str(tar)], capture=True)
-    with open_layout(tar) as layout:
-        loaded = registry.local_digest(ref)
-        if loaded != layout.index.digest:
-            raise PipelineError(f"{ref}: loaded as {loaded}, but {tar} holds {layout.index.digest}")
 
 
 def build(plan: Plan) -> None:
@@ -313,13 +295,19 @@ def _tested_upload(plan: Plan, action: str) -> tuple[sbom.Attestations, list[Rec
                 sorted({(o.check.image, o.check.platform) for o in failed}),
             )
         start = time.monotonic()
-        records = [
-            record
-            for image in plan.images
-            for record in publish.upload(
-                image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
-            )
-        ]
+        try:
+            records = [
+                record
+                for image in plan.images
+                for record in publish.upload(
+                    image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
+                )
+            ]
+        except BakeError as exc:
+            raise PipelineError(
+                f"upload failed: {exc}\nno tag was set (tags move only after every image is "
+                "uploaded); rerun when the registry answers"
+            ) from None
     _say(f"upload: {len(plan.images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
     return attestations, records
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bake import oci, registry
 from bake.errors import BakeError, PipelineError
@@ -180,9 +181,23 @@ def verify(
             ]
         for ref in refs:
             verdicts.append(
-                registry.verify_ref(ref, platforms[target.image], prefixes, None, target.tested)
+                registry.verify_ref(
+                    ref, platforms[target.image], prefixes, None, target.tested, _read
+                )
             )
     return verdicts
+
+
+def _read(ref: str) -> tuple[dict[str, Any], str]:
+    """A ref's manifest JSON and digest, through the retrying registry client."""
+    registry_host, rest = oci.split_repository(ref)
+    repo, _, digest = rest.partition("@")
+    if not digest:
+        repo, _, digest = rest.rpartition(":")
+    found = _client(registry_host).get_manifest(repo, digest)
+    if found is None:
+        raise PipelineError(f"{ref}: not found")
+    return found.json(), found.digest
 
 
 @dataclass(frozen=True)
@@ -281,10 +296,13 @@ def release(
     """Phases 2–4 for uploaded records: combine and check by digest, tag, read back."""
     start = time.monotonic()
     platforms = {image.name: image.platforms for image in images}
-    targets = [
-        combine(image, [r for r in records if r.image == image.name], refs_of(image))
-        for image in images
-    ]
+    try:
+        targets = [
+            combine(image, [r for r in records if r.image == image.name], refs_of(image))
+            for image in images
+        ]
+    except PipelineError as exc:
+        raise PipelineError(f"{exc}\nno tag was set") from None
     checked = verify(targets, platforms, prefixes, by_tag=False)
     bad = [v for v in checked if not v.ok]
     if bad:

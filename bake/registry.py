@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,12 +156,15 @@ def verify_ref(
     prefixes: Sequence[str],
     tested_digest: str | None,
     tested_manifests: Mapping[str, str] | None = None,
+    read: Callable[[str], tuple[dict[str, Any], str]] | None = None,
 ) -> Verdict:
     """Read ``ref`` back from the registry and list everything that is not as expected:
     the index digest (``tested_digest``) and each platform's image manifest digest
-    (``tested_manifests``, platform → digest) must be the ones the smoke tests ran."""
+    (``tested_manifests``, platform → digest) must be the ones the smoke tests ran.
+    ``read`` fetches a ref's JSON and digest (default: ``read_raw``)."""
+    read = read or read_raw
     try:
-        raw, digest = read_raw(ref)
+        raw, digest = read(ref)
     except BakeError as exc:
         return Verdict(ref, "", (f"cannot read it back: {exc}",))
     problems = index_problems(raw, platforms)
@@ -186,7 +189,7 @@ def verify_ref(
             (platform_of(d) for d in raw["manifests"] if d.get("digest") == target), target
         )
         try:
-            manifest, _ = read_raw(f"{repository}@{descriptor['digest']}")
+            manifest, _ = read(f"{repository}@{descriptor['digest']}")
         except BakeError as exc:
             problems.append(f"{platform}: cannot read its attestation manifest: {exc}")
             continue
