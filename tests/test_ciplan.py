@@ -239,3 +239,12 @@ def test_bad_ci_section_is_one_line_exit_2(
     err = captured.err.strip()
     assert "\n" not in err and "Traceback" not in err
     assert expected in err, err
+
+
+def test_plan_of_an_unknown_selection_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["--config", str(TINY), "plan", "helo", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().endswith("no target or group named 'helo'; did you mean 'hello'?")
