@@ -163,8 +163,11 @@ def test_stage_per_platform_then_merge_matches_the_single_host_push(
 
 
 def test_a_rebuild_without_cache_moves_no_tag(
-    namespace: str, capfd: pytest.CaptureFixture[str]
+    namespace: str, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Timestamps are clamped to SOURCE_DATE_EPOCH when newer; a fixed past epoch makes a
+    # layer cached from any earlier build agree with one rebuilt now.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     _push("hello", f"{SHARED}/{namespace}")
     before = _digest(SHARED, f"{namespace}/hello", "it")
     capfd.readouterr()
