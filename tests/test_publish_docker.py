@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bake import publish, sessions
+from bake import oci, publish, sessions
 from bake.errors import BakeError
 from bake.naming import VARIABLES
 from tests.faultproxy import FaultProxy
@@ -46,7 +46,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("BAKE_RETRY_DELAY", "0.2")
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
-    publish._client.cache_clear()
+    oci.client_for.cache_clear()
     name = f"t-publish-{uuid.uuid4().hex[:8]}"
     yield name
     listed = subprocess.run(
