@@ -20,9 +20,10 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
-from bake import nox_sessions  # noqa: E402
+from bake import lint, nox_sessions  # noqa: E402
 
 PYTHON = sys.executable
+ROOT = Path(__file__).resolve().parent
 nox_sessions.register(
     default=("check", "lint", "tests"),
     lint=[
@@ -30,6 +31,7 @@ nox_sessions.register(
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy"],
+        *lint.workflow_commands(ROOT),  # actionlint and zizmor on .github/workflows
     ],
 )
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bake import __version__, actions, graph, report, sessions
+from bake.ciplan import make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -82,6 +83,17 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace, family: Family) -> int:
+    selection = "all" if args.selection == "default" else args.selection
+    variables = Variables.from_env(family.config, os.environ)
+    plan = make_ci_plan(family, selection, family.select(selection), variables, args.per_image)
+    if args.json:
+        print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
+    else:
+        print(report.render_ci_plan(plan))
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace, family: Family) -> int:
     print(
         graph.render_dot(family) if args.format == "dot" else graph.render_mermaid(family), end=""
@@ -90,7 +102,7 @@ def cmd_graph(args: argparse.Namespace, family: Family) -> int:
 
 
 def cmd_action(args: argparse.Namespace, family: Family) -> int:
-    """build / test / push: exactly what the nox session of the same name runs."""
+    """build / test / push / stage / merge: what the nox session of the same name runs."""
     actions.run_action(args.command, args.config, args.selection, args.args, os.environ)
     return 0
 
@@ -100,6 +112,8 @@ def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "build": "build a target or group for all its platforms into the local image store",
         "test": "build, then run the smoke tests of every image × platform under QEMU",
         "push": "build and test; only if everything passed, push and read back",
+        "stage": "CI: build and test --platform P, upload by digest, write --digests DIR records",
+        "merge": "CI: tag the staged uploads recorded in --digests DIR, then verify",
     }
     for action in actions.ACTIONS:
         verb = sub.add_parser(action, help=helps[action])
@@ -107,7 +121,8 @@ def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         verb.add_argument(
             "args",
             nargs=argparse.REMAINDER,
-            help="NAME=value sets a bake variable (REGISTRY, TAG, ...); the rest goes to buildx",
+            help="--platform P[,P...], --digests DIR (stage, merge), NAME=value bake variables "
+            "(REGISTRY, TAG, ...); the rest goes to buildx",
         )
         verb.set_defaults(func=cmd_action)
 
@@ -144,6 +159,13 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
     matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
     matrix.set_defaults(func=cmd_matrix)
+    plan = sub.add_parser("plan", help="the CI plan: build jobs by platform, what merge sets")
+    plan.add_argument("selection", nargs="?", default="all", help="target or group (default all)")
+    plan.add_argument("--per-image", action="store_true", help="one job per image × platform")
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    plan.set_defaults(func=cmd_plan)
+
     graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
     graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     graph_parser.set_defaults(func=cmd_graph)
@@ -153,7 +175,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     args.config = args.config or default_config_path()
     try:
         family = load_family(args.config)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bake import platforms as platforms_table
 from bake import schema
+from bake.runners import CiSpec, read_ci
 from bake.schema import ARG_RE, FROM_RE, NAME_RE, REGISTRY_RE, TAG_RE
 from bake.yamlsource import (
     Document,
@@ -115,6 +116,7 @@ class Config:
     base: ImageSpec
     apps: tuple[AppSpec, ...]
     accelerators: tuple[ImageSpec, ...]
+    ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.runners)
     # The parsed YAML, kept only so that later checks can name the line of a key.
     document: Document | None = field(default=None, compare=False, repr=False)
 
@@ -167,6 +169,7 @@ def _read_config(doc: Document, root: Path) -> Config:
             )
             for name, spec in accelerators.items()
         ),
+        ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         document=doc,
     )
 

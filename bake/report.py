@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bake.ciplan import CiPlan
 from bake.family import Family, Image
 from bake.naming import Variables, image_refs
 from bake.registry import Verdict
@@ -23,6 +24,7 @@ __all__ = [
     "cells",
     "describe_image",
     "render_attestations",
+    "render_ci_plan",
     "render_failures",
     "render_list",
     "render_plan",
@@ -221,3 +223,21 @@ def describe_image(image: Image, variables: Variables) -> Mapping[str, object]:
             for t in image.tests
         ],
     }
+
+
+# --- the CI plan -------------------------------------------------------------------------
+
+
+def render_ci_plan(plan: CiPlan) -> str:
+    """``plan`` (the CI plan) as text: the build jobs, then what merge sets."""
+    lines = [f"CI plan for {plan.selection!r}: {len(plan.jobs)} build jobs, then one merge"]
+    for job in plan.jobs:
+        qemu = " (QEMU)" if job.qemu else ""
+        lines.append(
+            f"  build {job.id}: {job.platform} on {job.runner}{qemu}: {' '.join(job.targets)}"
+        )
+    lines.append("  merge:")
+    for image in plan.images:
+        lines.append(f"    {image.name}: {', '.join(image.platforms)}")
+        lines += [f"      → {tag}" for tag in image.tags]
+    return "\n".join(lines)

@@ -170,6 +170,12 @@ TOP: tuple[Key, ...] = (
     Key("base", "base", "The runtime image every app builds on", required=True),
     Key("apps", "apps", "App images by name", required=True),
     Key("accelerators", "accelerators", "Accelerators by name: one variant per app", "`{}`"),
+    Key(
+        "ci",
+        "ci",
+        "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`",
+        "the platform table's runners",
+    ),
 )
 
 
@@ -233,6 +239,30 @@ def _kind(kind: str) -> dict[str, Any]:
         "base": lambda: _object(BASE),
         "apps": lambda: _by_name(_object(APP)),
         "accelerators": lambda: _by_name(_object(ACCELERATOR)),
+        "ci": lambda: {
+            "type": "object",
+            "properties": {
+                "runners": {
+                    "type": "object",
+                    "propertyNames": {"enum": list(platforms.names())},
+                    "additionalProperties": {
+                        "oneOf": [
+                            {"type": "string", "pattern": r"^\S+$"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "runner": {"type": "string", "pattern": r"^\S+$"},
+                                    "emulated": {"type": "boolean"},
+                                },
+                                "required": ["runner"],
+                                "additionalProperties": False,
+                            },
+                        ]
+                    },
+                }
+            },
+            "additionalProperties": False,
+        },
         "accelerator-uses": lambda: _by_name(
             {"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}
         ),
@@ -283,6 +313,7 @@ _KIND_TEXT = {
     "apps": "name → app",
     "accelerators": "name → accelerator",
     "accelerator-uses": "name → `false` \\| `true` \\| mapping",
+    "ci": "mapping",
 }
 _SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("top", TOP),

@@ -1,8 +1,9 @@
 """What the noxfile asks for: the list of sessions, built from the family, and what each
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
-Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``
-(the same functions as ``python -m bake build|test|push``, through ``bake.actions``).
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
+and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>`` (the same functions
+as ``python -m bake build|test|push|stage|merge``, through ``bake.actions``).
 Then the family's chores: ``generate``, ``check`` and ``lint`` (``buildx bake --call
 check``). A repository's own chores (its linters, its tests, its host set-up) belong in
 its noxfile; ``bake.nox_sessions.register`` takes extra lint commands.
@@ -18,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import actions, generated, run
-from bake.actions import ACTIONS, split_posargs
-from bake.errors import CommandError
+from bake import actions, run
+from bake import lint as lint_module
+from bake.actions import ACTIONS, split_options, split_posargs
 from bake.family import Family, Group, Image, load_family
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "by_name",
     "catalogue",
     "config_path",
+    "split_options",
     "split_posargs",
 ]
 
@@ -74,6 +76,8 @@ _VERBS = {
     "build": "Build {what} for {platforms} into the local image store",
     "test": "Build, then smoke-test {what} under QEMU on {platforms}",
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+    "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
+    "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
 }
 
 
@@ -118,40 +122,9 @@ def _python_module(root: Path, *args: str) -> Action:
     return act
 
 
-# Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
-# asks Docker Hub for docker/dockerfile:1.8, which hosts without Docker Hub cannot reach.
-_NO_LINT_FRONTEND = "unsupported request frontend.lint"
-
-
-def _bake_check(family: Family, posargs: Sequence[str]) -> None:
-    """``buildx bake --call check all``; on engines that cannot lint, say so and go on."""
-    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--call", "check", "all", *posargs]
-    proc = run.run(cmd, cwd=family.root, capture=True, check=False)
-    sys.stdout.write(proc.stdout)
-    if proc.returncode == 0:
-        sys.stderr.write(proc.stderr)
-    elif _NO_LINT_FRONTEND in proc.stderr:
-        print(
-            "note: `buildx bake --call check` cannot run here: this Docker Engine's BuildKit "
-            "cannot lint Dockerfiles and docker/dockerfile:1.8 (Docker Hub) is out of reach "
-            "(Docker Engine >= 27 lints without it); checking that the bake file resolves instead",
-            file=sys.stderr,
-        )
-        run.run(
-            ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
-            cwd=family.root,
-            capture=True,
-        )
-    else:
-        raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
-
-
 def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]]) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        for cmd in extra:
-            run.run(list(cmd), cwd=family.root)
-        generated.write_files(generated.expected_files(family, path))
-        _bake_check(family, posargs)
+        lint_module.lint(path, family, extra, posargs)
 
     return act
 

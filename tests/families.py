@@ -8,13 +8,18 @@ import textwrap
 from pathlib import Path
 
 from bake.config import load_config
+from bake.errors import ConfigError
 
 __all__ = ["stub_files", "write_family"]
 
 
 def stub_files(path: Path) -> None:
-    """Create every Dockerfile and context the family file at ``path`` names."""
-    config = load_config(path)
+    """Create every Dockerfile and context the family file at ``path`` names (nothing for
+    a file that does not validate: the test is after its error)."""
+    try:
+        config = load_config(path)
+    except ConfigError:
+        return
     specs = [config.base, *config.apps, *config.accelerators]
     pairs = [(spec.dockerfile, spec.context) for spec in specs]
     pairs += [

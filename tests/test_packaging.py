@@ -15,16 +15,18 @@ def _pyproject() -> dict[str, object]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _requirements() -> list[str]:
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+def _requirements(name: str) -> list[str]:
+    lines = (ROOT / name).read_text().splitlines()
+    entries = [line.split("#")[0].strip() for line in lines]
+    return [entry for entry in entries if entry and not entry.startswith("-r ")]
 
 
-def test_requirements_txt_is_runtime_plus_test_extra() -> None:
+def test_requirements_files_are_the_runtime_dependencies_and_the_test_extra() -> None:
     project = _pyproject()["project"]
     assert isinstance(project, dict)
-    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
-    assert _requirements() == declared
+    assert _requirements("requirements-runtime.txt") == project["dependencies"]
+    assert _requirements("requirements.txt") == project["optional-dependencies"]["test"]
+    assert "-r requirements-runtime.txt" in (ROOT / "requirements.txt").read_text()
     runtime = {d.split(">")[0].split("<")[0].lower() for d in project["dependencies"]}
     assert runtime == {"nox", "python-hcl2", "pyyaml"}
 
