@@ -104,6 +104,9 @@ def test_another_repository_adopts_the_installed_tool(installed: Path, adopter: 
     for name in ("build-hello", "test-all", "push-shout", "generate", "check", "lint"):
         assert f" {name} " in sessions, name
 
+    linted = _run([str(installed / "nox"), "-s", "check", "lint"], adopter)
+    assert "Session lint was successful" in linted
+
     # A real build and QEMU smoke test through the session, then the CLI verb (cached).
     tested = _run([str(installed / "nox"), "-s", "test-all", "--", f"REGISTRY={REGISTRY}"], adopter)
     assert "smoke tests: all passed (10 of 10 image × platform cells passed" in tested
