@@ -15,6 +15,7 @@ import hcl2
 
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, static_labels
+from bake.recipe import Recipe, build_args, dockerfile_for, dockerfile_text
 
 __all__ = [
     "Expr",
@@ -119,19 +120,52 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
             }
         ),
     }
+    if any(image.recipe is not None for image in family.images):
+        targets["_packages"] = {
+            "description": "Shared by every image built from packages: the Dockerfile "
+            "bake/data/packages.Dockerfile of neko-bake, inlined",
+            "dockerfile-inline": dockerfile_text(),
+        }
     for spec in config.accelerators:
-        targets[f"_{spec.name}"] = _drop_empty(
-            {
-                "description": f"Shared by every {spec.name} variant: {spec.description}",
+        platforms = _narrowed(list(config.platforms), spec.platforms)
+        if spec.recipe is None:
+            own = {
                 "inherits": ["_common"],
                 "context": spec.context,
                 "dockerfile": dockerfile_in_context(spec.dockerfile, spec.context),
-                "platforms": _narrowed(list(config.platforms), spec.platforms),
                 "args": dict(spec.args),
+            }
+        else:
+            built_for = tuple(platforms or config.platforms)
+            own = {
+                "inherits": ["_common", "_packages"],
+                **_recipe_fields(spec.recipe),
+                "args": {
+                    **spec.args,
+                    "PARENT": "app",
+                    **build_args(spec.recipe, spec.name, built_for),
+                },
+            }
+        targets[f"_{spec.name}"] = _drop_empty(
+            {
+                "description": f"Shared by every {spec.name} variant: {spec.description}",
+                **own,
+                "platforms": platforms,
                 "labels": dict(spec.labels),
             }
         )
     return targets
+
+
+def _recipe_fields(recipe: Recipe) -> dict[str, Any]:
+    """What a target built from packages adds to ``_packages``: the files context and, for
+    ``env``, its own copy of the Dockerfile with the ENV lines."""
+    fields: dict[str, Any] = {}
+    if recipe.env:
+        fields["dockerfile-inline"] = dockerfile_for(recipe)
+    if recipe.files is not None:
+        fields["contexts"] = {"files": recipe.files}
+    return fields
 
 
 def _image_targets(family: Family) -> dict[str, dict[str, Any]]:
@@ -144,15 +178,24 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
-    if image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+    recipe = image.recipe if image.tier != "accelerator" else None
+    if recipe is not None:
+        target["inherits"].append("_packages")
+        target |= _recipe_fields(recipe)
+    elif image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
+        if image.tier == "accelerator" and _accelerator_recipe(family, image) is not None:
+            target["dockerfile-inline"] = ""  # its own Dockerfile, not the inherited one
     if image.parent is not None and (image.tier != "app" or image.parent != "base"):
-        target["contexts"] = {image.context_name: f"target:{image.parent}"}
+        parent = {image.context_name: f"target:{image.parent}"}
+        target["contexts"] = {**parent, **target.get("contexts", {})}
     if list(image.platforms) != inherited:
         target["platforms"] = list(image.platforms)
     if image.tier != "accelerator":
         target["args"] = dict(image.args)
+        if recipe is not None:
+            target["args"] |= build_args(recipe, image.name, image.platforms)
     tags = [f'image_tags("{name}")' for name in (image.name, *image.aliases)]
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
     target["cache-from"] = Expr(f'cache_from("{image.name}")')
@@ -171,6 +214,10 @@ def _tier_target(image: Image) -> str:
 
 def _accelerator_dockerfile(family: Family, image: Image) -> str:
     return next(s.dockerfile for s in family.config.accelerators if s.name == image.accelerator)
+
+
+def _accelerator_recipe(family: Family, image: Image) -> Recipe | None:
+    return next(s.recipe for s in family.config.accelerators if s.name == image.accelerator)
 
 
 def _inherited_platforms(family: Family, image: Image) -> list[str]:
@@ -200,9 +247,11 @@ def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
 def hcl_string(text: str) -> str:
     """A quoted HCL string literal that evaluates to exactly ``text``."""
     out = []
-    for char in text:
+    for i, char in enumerate(text):
         if char == "\\":
             out.append("\\\\")
+        elif char == '"' and text.startswith("${", i + 1):
+            out.append("\\u0022")  # python-hcl2's dumps mangles \"$${ into \$${
         elif char == '"':
             out.append('\\"')
         elif char == "\n":
