@@ -65,6 +65,11 @@ class Expr(str):
     """A live HCL expression (not a literal string)."""
 
 
+class Text(str):
+    """A literal multi-line text (a Dockerfile): an HCL heredoc, so the bake file shows it
+    line by line instead of as one escaped string."""
+
+
 def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
     """The whole bake file as plain data: variables, functions, targets, groups."""
     defaults = Variables.defaults(family.config)
@@ -124,36 +129,34 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         targets["_packages"] = {
             "description": "Shared by every image built from packages: the Dockerfile "
             "bake/data/packages.Dockerfile of neko-bake, inlined",
-            "dockerfile-inline": dockerfile_text(),
+            "dockerfile-inline": Text(dockerfile_text()),
         }
     for spec in config.accelerators:
         platforms = _narrowed(list(config.platforms), spec.platforms)
+        build: dict[str, Any] = {}
         if spec.recipe is None:
-            own = {
-                "inherits": ["_common"],
-                "context": spec.context,
-                "dockerfile": dockerfile_in_context(spec.dockerfile, spec.context),
-                "args": dict(spec.args),
-            }
-        else:
-            built_for = tuple(platforms or config.platforms)
-            own = {
-                "inherits": ["_common", "_packages"],
-                **_recipe_fields(spec.recipe),
-                "args": {
-                    **spec.args,
-                    "PARENT": "app",
-                    **build_args(spec.recipe, spec.name, built_for),
-                },
-            }
+            build["context"] = spec.context
+            build["dockerfile"] = dockerfile_in_context(spec.dockerfile, spec.context)
         targets[f"_{spec.name}"] = _drop_empty(
             {
                 "description": f"Shared by every {spec.name} variant: {spec.description}",
-                **own,
+                "inherits": ["_common"],
+                **build,
                 "platforms": platforms,
+                "args": dict(spec.args),
                 "labels": dict(spec.labels),
             }
         )
+        if spec.recipe is not None:
+            built_for = tuple(platforms or config.platforms)
+            args = {"PARENT": "app", **build_args(spec.recipe, spec.name, built_for)}
+            targets[f"_{spec.name}-packages"] = {
+                "description": f"Every {spec.name} variant built from its packages "
+                "(not an app's own Dockerfile for it)",
+                "inherits": [f"_{spec.name}", "_packages"],
+                **_recipe_fields(spec.recipe),
+                "args": args,
+            }
     return targets
 
 
@@ -162,7 +165,7 @@ def _recipe_fields(recipe: Recipe) -> dict[str, Any]:
     ``env``, its own copy of the Dockerfile with the ENV lines."""
     fields: dict[str, Any] = {}
     if recipe.env:
-        fields["dockerfile-inline"] = dockerfile_for(recipe)
+        fields["dockerfile-inline"] = Text(dockerfile_for(recipe))
     if recipe.files is not None:
         fields["contexts"] = {"files": recipe.files}
     return fields
@@ -178,6 +181,8 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
+    if image.tier == "accelerator" and image.recipe is not None:
+        target["inherits"] = [f"_{image.accelerator}-packages"]
     recipe = image.recipe if image.tier != "accelerator" else None
     if recipe is not None:
         target["inherits"].append("_packages")
@@ -185,8 +190,6 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     elif image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
-        if image.tier == "accelerator" and _accelerator_recipe(family, image) is not None:
-            target["dockerfile-inline"] = ""  # its own Dockerfile, not the inherited one
     if image.parent is not None and (image.tier != "app" or image.parent != "base"):
         parent = {image.context_name: f"target:{image.parent}"}
         target["contexts"] = {**parent, **target.get("contexts", {})}
@@ -214,10 +217,6 @@ def _tier_target(image: Image) -> str:
 
 def _accelerator_dockerfile(family: Family, image: Image) -> str:
     return next(s.dockerfile for s in family.config.accelerators if s.name == image.accelerator)
-
-
-def _accelerator_recipe(family: Family, image: Image) -> Recipe | None:
-    return next(s.recipe for s in family.config.accelerators if s.name == image.accelerator)
 
 
 def _inherited_platforms(family: Family, image: Image) -> list[str]:
@@ -267,6 +266,20 @@ def hcl_string(text: str) -> str:
     return '"' + _escape_templates("".join(out)) + '"'
 
 
+HEREDOC = "EOT"
+
+
+def _fits_heredoc(text: str) -> bool:
+    """A heredoc ends with a newline, holds no line equal to its delimiter, no control
+    characters but newlines and tabs; anything else stays a quoted string."""
+    lines = text.split("\n")
+    return (
+        text.endswith("\n")
+        and HEREDOC not in (line.strip() for line in lines)
+        and not any(ord(c) < 0x20 and c not in "\n\t" or ord(c) == 0x7F for c in text)
+    )
+
+
 def _escape_templates(text: str) -> str:
     """``${`` and ``%{`` start interpolations in HCL (and bake JSON) strings: double them."""
     return text.replace("${", "$${").replace("%{", "%%{")
@@ -275,6 +288,9 @@ def _escape_templates(text: str) -> str:
 def _hcl_value(value: Any) -> Any:
     if isinstance(value, Expr):
         return str(value)
+    if isinstance(value, Text) and _fits_heredoc(value):
+        # Heredocs keep backslashes and quotes as they are; only templates are escaped.
+        return f"<<{HEREDOC}\n{_escape_templates(value)}{HEREDOC}\n"
     if isinstance(value, str):
         return hcl_string(value)
     if isinstance(value, list):

@@ -25,6 +25,7 @@ __all__ = [
     "Recipe",
     "build_args",
     "check_files",
+    "describe",
     "dockerfile_for",
     "dockerfile_text",
     "read_recipe",
@@ -225,3 +226,21 @@ def dockerfile_for(recipe: Recipe) -> str:
 def _env_quote(value: str) -> str:
     """A Dockerfile double-quoted word that is exactly ``value`` (no $ expansion)."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+
+
+def describe(recipe: Recipe) -> dict[str, object]:
+    """The recipe as plain data (``python -m bake show``)."""
+    return {
+        "dockerfile": f"bake/data/{DOCKERFILE} (shipped with neko-bake)",
+        "packages": {ALL_PLATFORMS: list(recipe.packages)}
+        | {p: list(names) for p, names in recipe.platform_packages.items()},
+        "files": recipe.files,
+        "env": dict(recipe.env),
+        "program": None
+        if recipe.program is None
+        else {
+            "command": recipe.program.command,
+            "priority": recipe.program.priority,
+            "user": recipe.program.user,
+        },
+    }
