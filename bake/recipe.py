@@ -27,6 +27,7 @@ __all__ = [
     "check_files",
     "describe",
     "dockerfile_for",
+    "dockerfile_path",
     "dockerfile_text",
     "read_recipe",
 ]
@@ -78,7 +79,12 @@ class Recipe:
 
 def dockerfile_text() -> str:
     """The shared Dockerfile, as shipped in the bake package."""
-    return (resources.files("bake") / "data" / DOCKERFILE).read_text(encoding="utf-8")
+    return resources.files("bake").joinpath("data", DOCKERFILE).read_text(encoding="utf-8")
+
+
+def dockerfile_path() -> str:
+    """Where the shared Dockerfile is on disk (for hadolint; never written to a file)."""
+    return str(resources.files("bake").joinpath("data", DOCKERFILE))
 
 
 def read_recipe(

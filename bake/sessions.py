@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import generated, pipeline, run
+from bake import generated, pipeline, recipe, run
 from bake.errors import CommandError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
@@ -156,7 +156,9 @@ def _bake_check(family: Family, posargs: Sequence[str]) -> None:
 
 def _lint(path: Path, family: Family) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        dockerfiles = sorted({image.dockerfile for image in family.images})
+        dockerfiles = sorted({image.dockerfile for image in family.images if image.dockerfile})
+        if any(image.recipe is not None for image in family.images):
+            dockerfiles.append(recipe.dockerfile_path())  # the shared one, in the package
         run.run(["hadolint", *dockerfiles], cwd=family.root)
         run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
         run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)

@@ -3,13 +3,24 @@ error (file:line, key path, what was expected) for each way to get them wrong.""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bake import run, sessions
 from bake.family import load_family
-from bake.recipe import Program, Recipe, build_args, dockerfile_for, dockerfile_text
+from bake.recipe import (
+    Program,
+    Recipe,
+    build_args,
+    dockerfile_for,
+    dockerfile_path,
+    dockerfile_text,
+)
 from tests.test_config import run_generate
 
 GOOD = """\
@@ -191,3 +202,28 @@ def test_bad_recipe_is_one_clear_error(
     assert err.startswith(f"{path}:{line}: error at {key_path}: "), err
     assert expected in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dockerfiles", "family.yaml"]
+
+
+def test_lint_session_lints_the_shared_dockerfile(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[list[str]] = []
+
+    def fake_run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        ran.append(list(cmd))
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(run, "run", fake_run)
+    monkeypatch.setattr(sessions.generated, "write_files", lambda files: [])
+    family = Path(__file__).parent / "fixtures/yaml/family.yaml"
+    sessions.by_name(sessions.catalogue(family), "lint").action([])
+    shared = Path(ran[0][-1])
+    assert ran[0] == ["hadolint", "dockerfiles/base/Dockerfile", str(shared)]
+    assert shared.read_text() == dockerfile_text() and shared.parent.name == "data"
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed")
+def test_shared_dockerfile_lints_clean() -> None:
+    root = Path(__file__).resolve().parent.parent  # for /.hadolint.yaml
+    proc = subprocess.run(
+        ["hadolint", dockerfile_path()], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
