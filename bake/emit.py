@@ -15,7 +15,14 @@ import hcl2
 
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, static_labels
-from bake.recipe import Recipe, build_args, dockerfile_for, dockerfile_text
+from bake.packages_targets import (
+    PACKAGES_TARGET,
+    Text,
+    accelerator_target,
+    packages_target,
+    recipe_fields,
+)
+from bake.recipe import build_args
 
 __all__ = [
     "Expr",
@@ -63,11 +70,6 @@ def dockerfile_in_context(dockerfile: str, context: str) -> str:
 
 class Expr(str):
     """A live HCL expression (not a literal string)."""
-
-
-class Text(str):
-    """A literal multi-line text (a Dockerfile): an HCL heredoc, so the bake file shows it
-    line by line instead of as one escaped string."""
 
 
 def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
@@ -126,11 +128,7 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         ),
     }
     if any(image.recipe is not None for image in family.images):
-        targets["_packages"] = {
-            "description": "Shared by every image built from packages: the Dockerfile "
-            "bake/data/packages.Dockerfile of neko-bake, inlined",
-            "dockerfile-inline": Text(dockerfile_text()),
-        }
+        targets[PACKAGES_TARGET] = packages_target()
     for spec in config.accelerators:
         platforms = _narrowed(list(config.platforms), spec.platforms)
         build: dict[str, Any] = {}
@@ -149,26 +147,8 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         )
         if spec.recipe is not None:
             built_for = tuple(platforms or config.platforms)
-            args = {"PARENT": "app", **build_args(spec.recipe, spec.name, built_for)}
-            targets[f"_{spec.name}-packages"] = {
-                "description": f"Every {spec.name} variant built from its packages "
-                "(not an app's own Dockerfile for it)",
-                "inherits": [f"_{spec.name}", "_packages"],
-                **_recipe_fields(spec.recipe),
-                "args": args,
-            }
+            targets[f"_{spec.name}-packages"] = accelerator_target(spec, spec.recipe, built_for)
     return targets
-
-
-def _recipe_fields(recipe: Recipe) -> dict[str, Any]:
-    """What a target built from packages adds to ``_packages``: the files context and, for
-    ``env``, its own copy of the Dockerfile with the ENV lines."""
-    fields: dict[str, Any] = {}
-    if recipe.env:
-        fields["dockerfile-inline"] = Text(dockerfile_for(recipe))
-    if recipe.files is not None:
-        fields["contexts"] = {"files": recipe.files}
-    return fields
 
 
 def _image_targets(family: Family) -> dict[str, dict[str, Any]]:
@@ -185,8 +165,8 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         target["inherits"] = [f"_{image.accelerator}-packages"]
     recipe = image.recipe if image.tier != "accelerator" else None
     if recipe is not None:
-        target["inherits"].append("_packages")
-        target |= _recipe_fields(recipe)
+        target["inherits"].append(PACKAGES_TARGET)
+        target |= recipe_fields(recipe)
     elif image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
