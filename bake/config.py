@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bake.recipe import RECIPE_KEYS, Recipe, check_files, read_recipe
+from bake.runners import CiSpec, read_ci
 from bake.yamlsource import (
     Document,
     KeyPath,
@@ -78,6 +79,7 @@ _TOP_KEYS = (
     "base",
     "apps",
     "accelerators",
+    "ci",
 )
 
 
@@ -142,6 +144,7 @@ class Config:
     base: ImageSpec
     apps: tuple[AppSpec, ...]
     accelerators: tuple[ImageSpec, ...]
+    ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.runners)
     # The parsed YAML, kept only so that later checks can name the line of a key.
     document: Document | None = field(default=None, compare=False, repr=False)
 
@@ -188,6 +191,7 @@ def _read_config(doc: Document, root: Path) -> Config:
             )
             for name, spec in accelerators.items()
         ),
+        ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         document=doc,
     )
     recipes: dict[KeyPath, Recipe | None] = {("apps", a.name): a.recipe for a in config.apps}

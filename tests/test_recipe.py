@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bake import run, sessions
+from bake import lint, run, sessions
 from bake.family import load_family
 from bake.recipe import (
     Program,
@@ -212,7 +212,7 @@ def test_lint_session_lints_the_shared_dockerfile(monkeypatch: pytest.MonkeyPatc
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
     monkeypatch.setattr(run, "run", fake_run)
-    monkeypatch.setattr(sessions.generated, "write_files", lambda files: [])
+    monkeypatch.setattr(lint.generated, "write_files", lambda files: [])
     family = Path(__file__).parent / "fixtures/yaml/family.yaml"
     sessions.by_name(sessions.catalogue(family), "lint").action([])
     shared = Path(ran[0][-1])
