@@ -16,6 +16,8 @@ from typing import Any
 
 from bake import platforms as platforms_table
 from bake import schema
+from bake.recipe import Recipe, read_recipe
+from bake.recipe import check_files as check_recipe_files
 from bake.runners import CiSpec, read_ci
 from bake.schema import ARG_RE, FROM_RE, NAME_RE, REGISTRY_RE, TAG_RE
 from bake.yamlsource import (
@@ -79,6 +81,8 @@ class ImageSpec:
     tests: tuple[SmokeTest, ...] = ()
     aliases: tuple[str, ...] = ()
     from_name: str = ""  # the name its Dockerfile's FROM uses for the parent ("": none)
+    # Built by the shared Dockerfile (bake/data) from packages; dockerfile/context are "".
+    recipe: Recipe | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def _read_config(doc: Document, root: Path) -> Config:
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
     layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, _relpath, schema.LAYOUT)
     from_names = _defaults(doc, "from", data, DEFAULT_FROM, _from_name, schema.FROM)
-    return Config(
+    config = Config(
         file=doc.file,
         root=root,
         registry=_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
@@ -172,6 +176,10 @@ def _read_config(doc: Document, root: Path) -> Config:
         ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         document=doc,
     )
+    recipes: dict[KeyPath, Recipe | None] = {("apps", a.name): a.recipe for a in config.apps}
+    recipes.update({("accelerators", a.name): a.recipe for a in config.accelerators})
+    check_recipe_files(doc, root, recipes)
+    return config
 
 
 def _defaults(
@@ -196,12 +204,15 @@ def _image_fields(
 ) -> dict[str, Any]:
     _name(doc, path, name)
     folder = layout.replace("{name}", name)
-    dockerfile = _relpath(
-        doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
-    )
-    context = _relpath(
-        doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
-    )
+    recipe = read_recipe(doc, path, data, KNOWN_PLATFORMS)
+    dockerfile = context = ""  # a recipe is built by the shared Dockerfile in bake/data
+    if recipe is None:
+        dockerfile = _relpath(
+            doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
+        )
+        context = _relpath(
+            doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
+        )
     tests = read_list(doc, (*path, "tests"), data.get("tests") or [])
     return {
         "name": name,
@@ -219,6 +230,7 @@ def _image_fields(
         "from_name": (
             _from_name(doc, (*path, "from"), data["from"]) if "from" in data else from_default
         ),
+        "recipe": recipe,
     }
 
 

@@ -24,6 +24,7 @@ from bake.config import (
 )
 from bake.errors import ConfigError
 from bake.files import check_files
+from bake.recipe import ALL_PLATFORMS, Recipe
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]
@@ -60,6 +61,7 @@ class Image:
     # The name the Dockerfile's FROM uses for the parent: bake's named-context key that
     # links it to the parent's target (None for the base).
     parent_name: str | None = None
+    recipe: Recipe | None = None  # built from packages by the shared Dockerfile
 
     @property
     def context_name(self) -> str | None:
@@ -141,6 +143,7 @@ def resolve(config: Config) -> Family:
     images = (base, *apps, *variants)
     groups = _groups(config, apps, variants)
     _check_unique_names(config, images, groups)
+    _check_packages(config, images)
     return Family(config=config, images=images, groups=groups)
 
 
@@ -181,6 +184,7 @@ def _image(
     tests: tuple[SmokeTest, ...],
     **overrides: str,
 ) -> Image:
+    recipe = None if "dockerfile" in overrides else spec.recipe
     return Image(
         name=overrides.get("name", spec.name),
         tier=tier,
@@ -195,8 +199,24 @@ def _image(
         labels=dict(spec.labels),
         tests=tests,
         aliases=spec.aliases if accelerator is None else (),
-        parent_name=overrides.get("parent_name", spec.from_name) if parent else None,
+        parent_name=_parent_name(spec, tier, recipe, overrides) if parent else None,
+        recipe=recipe,
     )
+
+
+# The names bake/data/packages.Dockerfile (the shared Dockerfile of images built from
+# packages) uses for the parent: ``ARG PARENT=base``, and ``PARENT=app`` for accelerators.
+_SHARED_DOCKERFILE_FROM = {Tier.APP: "base", Tier.ACCELERATOR: "app"}
+
+
+def _parent_name(
+    spec: ImageSpec, tier: Tier, recipe: Recipe | None, overrides: dict[str, str]
+) -> str:
+    """The named context its Dockerfile's FROM uses: the shared Dockerfile's for an image
+    built from packages, else what the family file says (``from``)."""
+    if recipe is not None:
+        return _SHARED_DOCKERFILE_FROM[tier]
+    return overrides.get("parent_name", spec.from_name)
 
 
 def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
@@ -349,6 +369,25 @@ def _check_unique_names(
             )
             raise _fail(config, path, message)
         owner[group.name] = (f"group {group.name}", ())
+
+
+def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
+    """An image built from packages installs at least one on every platform it is built for
+    (a per-platform list may leave one out by mistake)."""
+    for image in images:
+        recipe = image.recipe
+        if recipe is None:
+            continue
+        for platform in image.platforms:
+            if not recipe.packages_for(platform):
+                listed = ", ".join(recipe.platform_packages) or "none"
+                raise _fail(
+                    config,
+                    (*_path_of(image), "packages"),
+                    f"{image.name} is built for {platform} but installs no package there "
+                    f"(lists for: {listed}); add packages under {ALL_PLATFORMS!r} or "
+                    f"{platform!r}, or restrict the platforms",
+                )
 
 
 def _path_of(image: Image) -> KeyPath:

@@ -22,6 +22,8 @@ def check_files(config: Config) -> None:
     images += [(("apps", app.name), app) for app in config.apps]
     images += [(("accelerators", spec.name), spec) for spec in config.accelerators]
     for path, spec in images:
+        if not spec.dockerfile:  # built from packages by the shared Dockerfile (bake.recipe)
+            continue
         _check_file(doc, config.root, (*path, "dockerfile"), spec.dockerfile, folder=False)
         _check_file(doc, config.root, (*path, "context"), spec.context, folder=True)
     for app in config.apps:

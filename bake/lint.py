@@ -15,11 +15,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import generated, run
+from bake import generated, recipe, run
 from bake.errors import CommandError, HostError
 from bake.family import Family
 
-__all__ = ["CHECK_STAND_IN", "bake_check", "check_command", "lint", "workflow_commands"]
+__all__ = [
+    "CHECK_STAND_IN",
+    "bake_check",
+    "check_command",
+    "dockerfiles",
+    "lint",
+    "workflow_commands",
+]
 
 CHECK_STAND_IN = "docker-image://debian:bookworm-slim"
 WORKFLOWS = Path(".github") / "workflows"
@@ -56,6 +63,15 @@ def bake_check(family: Family, extra: Sequence[str] = ()) -> None:
             "cannot: upgrade Docker Engine (see the neko-bake README's host requirements)"
         )
     raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
+
+
+def dockerfiles(family: Family) -> list[str]:
+    """Every Dockerfile the family builds (for a linter such as hadolint): its own, and the
+    shared one of images built from packages (in the package, ``bake/data``)."""
+    files = sorted({image.dockerfile for image in family.images if image.dockerfile})
+    if any(image.recipe is not None for image in family.images):
+        files.append(recipe.dockerfile_path())
+    return files
 
 
 def workflow_commands(root: Path) -> list[list[str]]:

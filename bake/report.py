@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bake import recipe
 from bake.ciplan import CiPlan
 from bake.family import Family, Image
 from bake.naming import Variables, image_refs
@@ -194,8 +195,13 @@ def render_show(image: Image, variables: Variables) -> str:
         f"{image.name} ({image.tier}): {image.description}",
         f"  chain:      {' → '.join(image.chain)}",
         f"  platforms:  {', '.join(image.platforms)}",
-        f"  dockerfile: {image.dockerfile} (context {image.context})",
     ]
+    if image.recipe is None:
+        lines.append(f"  dockerfile: {image.dockerfile} (context {image.context})")
+    else:
+        lines += [
+            f"  {key + ':':<11} {value}" for key, value in recipe.describe(image.recipe).items()
+        ]
     if image.parent:
         lines.append(f"  contexts:   {image.context_name} = target:{image.parent}")
     lines.append("  tags:")
@@ -217,6 +223,7 @@ def describe_image(image: Image, variables: Variables) -> Mapping[str, object]:
         "platforms": list(image.platforms),
         "dockerfile": image.dockerfile,
         "context": image.context,
+        "recipe": None if image.recipe is None else recipe.describe(image.recipe),
         "tags": list(image_refs(image, variables)),
         "tests": [
             {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}

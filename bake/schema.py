@@ -107,6 +107,24 @@ _ACCELERATOR_FROM = Key(
     "`from.accelerators`",
 )
 
+# Instead of a Dockerfile: packages (and files, env, a program) for the shared Dockerfile.
+_RECIPE = (
+    Key(
+        "packages",
+        "packages",
+        "Debian packages the shared Dockerfile (bake/data) installs, instead of a Dockerfile: "
+        "a list, or `all`/platform → list",
+        "own Dockerfile",
+    ),
+    Key("files", "path", "Folder mirrored into the image's `/` (with `packages`)", "none"),
+    Key("env", "labels", "Environment variables of the image (with `packages`)", "`{}`"),
+    Key(
+        "program",
+        "program",
+        "The program supervisord runs: `{command, priority?, user?}` (with `packages`)",
+        "none",
+    ),
+)
 BASE: tuple[Key, ...] = (*_IMAGE, _ALIASES)
 APP: tuple[Key, ...] = (
     *_IMAGE,
@@ -120,8 +138,9 @@ APP: tuple[Key, ...] = (
         "own Dockerfile for it",
         "every accelerator",
     ),
+    *_RECIPE,
 )
-ACCELERATOR: tuple[Key, ...] = (*_IMAGE, _ACCELERATOR_FROM)
+ACCELERATOR: tuple[Key, ...] = (*_IMAGE, _ACCELERATOR_FROM, *_RECIPE)
 ACCELERATOR_USE: tuple[Key, ...] = (
     Key("dockerfile", "path", "This app's own Dockerfile for the accelerator", required=True),
     Key("context", "path", "Its build context", "the Dockerfile's folder"),
@@ -239,6 +258,26 @@ def _kind(kind: str) -> dict[str, Any]:
         "base": lambda: _object(BASE),
         "apps": lambda: _by_name(_object(APP)),
         "accelerators": lambda: _by_name(_object(ACCELERATOR)),
+        "packages": lambda: {
+            "oneOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {
+                    "type": "object",
+                    "propertyNames": {"enum": ["all", *platforms.names()]},
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            ]
+        },
+        "program": lambda: {
+            "type": "object",
+            "properties": {
+                "command": {"type": "string"},
+                "priority": {"type": "integer", "minimum": 0},
+                "user": {"type": "string"},
+            },
+            "required": ["command"],
+            "additionalProperties": False,
+        },
         "ci": lambda: {
             "type": "object",
             "properties": {
@@ -314,6 +353,8 @@ _KIND_TEXT = {
     "accelerators": "name → accelerator",
     "accelerator-uses": "name → `false` \\| `true` \\| mapping",
     "ci": "mapping",
+    "packages": "list, or platform → list",
+    "program": "`{command, priority?, user?}`",
 }
 _SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("top", TOP),
