@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "adopt"
 REGISTRY = "127.0.0.1:5000/t-package-adopt"
 NOXFILE = "import bake.nox_sessions\nbake.nox_sessions.register()\n"

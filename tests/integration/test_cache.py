@@ -14,7 +14,7 @@ from bake.errors import ConfigError
 from bake.family import load_family
 from tests.buildx import require_buildx
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny" / "family.yaml"
 TOKEN = {"ACTIONS_RUNTIME_TOKEN": "t", "ACTIONS_RESULTS_URL": "http://cache.invalid/"}
 

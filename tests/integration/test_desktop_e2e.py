@@ -43,7 +43,9 @@ WINDOW_CLASS = os.environ.get("BAKE_E2E_WINDOW_CLASS", "firefox")
 TIMEOUT = float(os.environ.get("BAKE_E2E_TIMEOUT", "180"))
 # Seconds noVNC gets to connect and draw before the screenshot.
 SETTLE = float(os.environ.get("BAKE_E2E_SETTLE", "8"))
-ARTIFACTS = Path(os.environ.get("BAKE_ARTIFACTS") or Path(__file__).resolve().parent / "artifacts")
+ARTIFACTS = Path(
+    os.environ.get("BAKE_ARTIFACTS") or Path(__file__).resolve().parents[1] / "artifacts"
+)
 
 # noVNC (Debian's 1.3.0): vnc.html connects by itself with autoconnect=true;
 # resize=scale fits the remote screen into the browser window.

@@ -13,9 +13,9 @@ from bake.config import load_config
 from bake.family import resolve
 from bake.generated import expected_files, write_files
 from tests.buildx import bake_print, require_buildx
-from tests.test_oracle import resolved
+from tests.integration.test_oracle import resolved
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Any character but surrogates (not encodable as UTF-8) and NUL (Go strings keep it, but
 # no Docker label or arg can carry one through a Dockerfile); templates are made likely.
 TEXT = st.lists(

@@ -17,7 +17,7 @@ from bake.naming import Variables, cache_refs, image_labels, image_refs
 from bake.recipe import build_args, dockerfile_for
 from tests.buildx import bake_print, require_buildx
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAMILIES = {
     "reference": REPO / "family.yaml",
     "emit-fixture": REPO / "tests/fixtures/emit/family.yaml",

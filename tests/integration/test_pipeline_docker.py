@@ -26,7 +26,7 @@ from bake.naming import VARIABLES
 
 pytestmark = pytest.mark.docker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "family.yaml"
 BROKEN = ROOT / "tests" / "fixtures" / "broken" / "family.yaml"
 REGISTRY = "127.0.0.1:5000"

@@ -33,7 +33,7 @@ from tests.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.docker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "family.yaml"
 SHARED = "127.0.0.1:5000"
 IMAGES = ("base", "hello", "turbo-hello")

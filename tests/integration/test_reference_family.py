@@ -27,7 +27,7 @@ def test_firefox_passes_every_check_on_every_platform(
 
 
 def test_chromium_passes_every_check_on_every_platform() -> None:
-    family_file = Path(__file__).resolve().parent.parent / "family.yaml"
+    family_file = Path(__file__).resolve().parents[2] / "family.yaml"
     plan = pipeline.make_plan(
         family_file, "chromium", options=pipeline.Options.from_env(os.environ), env=os.environ
     )

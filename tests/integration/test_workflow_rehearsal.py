@@ -28,7 +28,7 @@ from tests import workflow
 
 pytestmark = pytest.mark.docker
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "images.yml"
 REGISTRY = "127.0.0.1:5000"
 SHA = "c0ffee0123456789abcdef0123456789abcdef01"

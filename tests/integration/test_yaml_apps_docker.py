@@ -20,7 +20,7 @@ from bake.naming import VARIABLES
 
 pytestmark = pytest.mark.docker
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "yaml"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "yaml"
 REGISTRY = "127.0.0.1:5000"
 PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
 # The whole of what adding an app takes (README "Add an app"); figlet stands in for a

@@ -17,7 +17,7 @@ from bake.naming import Variables
 from bake.runners import DEFAULT_RUNNERS, Runner
 from tests.families import write_family
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny" / "family.yaml"
 
 FAMILY = """\

@@ -12,7 +12,7 @@ import pytest
 
 from bake import cli
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 REPO = HERE.parent
 
 

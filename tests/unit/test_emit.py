@@ -11,7 +11,7 @@ import pytest
 from bake.emit import hcl_string, render_hcl, render_json
 from bake.family import load_family
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 FAMILY = load_family(HERE / "fixtures/emit/family.yaml")
 GOLDEN = HERE / "golden"
 

@@ -11,7 +11,7 @@ import pytest
 from bake import cli, graph
 from bake.family import load_family
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADOPT = ROOT / "tests/fixtures/adopt"
 
 

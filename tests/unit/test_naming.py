@@ -7,7 +7,7 @@ from pathlib import Path
 from bake.family import load_family
 from bake.naming import Variables, image_labels, image_refs, semver_tags
 
-FAMILY = load_family(Path(__file__).parent / "fixtures/emit/family.yaml")
+FAMILY = load_family(Path(__file__).parents[1] / "fixtures/emit/family.yaml")
 
 
 def test_semver_expansion() -> None:

@@ -18,8 +18,8 @@ import pytest
 from bake import generated, host, oci, pipeline, run, sbom
 from bake.errors import CommandError, ConfigError, PipelineError
 
-TINY = Path(__file__).parent / "fixtures" / "tiny" / "family.yaml"
-BROKEN = Path(__file__).parent / "fixtures" / "broken" / "family.yaml"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
+BROKEN = Path(__file__).parents[1] / "fixtures" / "broken" / "family.yaml"
 ARCH = {
     "linux/amd64": ("x86_64", "amd64"),
     "linux/arm64": ("aarch64", "arm64"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bake import config, host, platforms, sbom, smoke
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SETUP = (ROOT / "scripts" / "setup-host.sh").read_text()
 
 

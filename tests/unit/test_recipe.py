@@ -20,7 +20,7 @@ from bake.recipe import (
     dockerfile_text,
 )
 from tests.families import write_family
-from tests.test_config import run_generate
+from tests.unit.test_config import run_generate
 
 GOOD = """\
 base:
@@ -204,7 +204,7 @@ def test_bad_recipe_is_one_clear_error(
 
 def test_the_family_s_dockerfiles_include_the_shared_one() -> None:
     """What this repository's noxfile hands hadolint (bake.lint.dockerfiles)."""
-    family = load_family(Path(__file__).parent / "fixtures/yaml/family.yaml")
+    family = load_family(Path(__file__).parents[1] / "fixtures/yaml/family.yaml")
     files = lint.dockerfiles(family)
     shared = Path(files[-1])
     assert files == ["dockerfiles/base/Dockerfile", str(shared)]
@@ -213,7 +213,7 @@ def test_the_family_s_dockerfiles_include_the_shared_one() -> None:
 
 @pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed")
 def test_shared_dockerfile_lints_clean() -> None:
-    root = Path(__file__).resolve().parent.parent  # for /.hadolint.yaml
+    root = Path(__file__).resolve().parents[2]  # for /.hadolint.yaml
     proc = subprocess.run(
         ["hadolint", dockerfile_path()], cwd=root, capture_output=True, text=True, check=False
     )

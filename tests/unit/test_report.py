@@ -89,7 +89,7 @@ def test_listings_and_verdicts_are_rendered_here() -> None:
     from bake.naming import Variables
     from bake.registry import Verdict
 
-    family = load_family(Path(__file__).parent / "fixtures/adopt/family.yaml")
+    family = load_family(Path(__file__).parents[1] / "fixtures/adopt/family.yaml")
     listing = report.render_list(family).splitlines()
     assert listing[0].split() == ["TARGET", "TIER", "PARENT", "PLATFORMS"]
     assert listing[3].split() == ["shout", "app", "hello", "linux/amd64,linux/arm64"]

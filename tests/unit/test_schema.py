@@ -16,7 +16,7 @@ from bake import schema
 from bake.family import load_family
 from bake.generated import expected_files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAMILIES = [
     ROOT / "family.yaml",
     *sorted((ROOT / "tests" / "fixtures").glob("*/family.yaml")),

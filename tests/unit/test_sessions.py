@@ -17,7 +17,7 @@ from bake import actions, cli, lint, pipeline, run, sessions
 from bake.errors import CommandError, HostError
 from bake.family import load_family
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAMILY = ROOT / "family.yaml"
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "family.yaml"
 

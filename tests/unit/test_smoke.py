@@ -11,7 +11,7 @@ from bake import platforms, run, smoke
 from bake.family import load_family
 from bake.naming import Variables, image_refs
 
-TINY = Path(__file__).parent / "fixtures" / "tiny" / "family.yaml"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from tests import workflow
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "images.yml"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
