@@ -1,7 +1,8 @@
 """What the noxfile asks for: the list of sessions, built from the family, and what each
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
-Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``.
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
+and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>``.
 Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``bench``,
 ``setup-host``.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bake import generated, pipeline, run
-from bake.errors import CommandError
+from bake.errors import CommandError, ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
 
@@ -29,11 +30,12 @@ __all__ = [
     "by_name",
     "catalogue",
     "config_path",
+    "split_options",
     "split_posargs",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push")
+ACTIONS = ("build", "test", "push", "stage", "merge")
 DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
@@ -70,13 +72,43 @@ def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ..
     return variables, tuple(rest)
 
 
-def _pipeline_action(path: Path, action: str, selection: str) -> Action:
-    step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
+def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None, list[str]]:
+    """``--platform P[,P…]`` (repeatable) and ``--digests DIR`` out of the posargs."""
+    platforms: list[str] = []
+    digests: Path | None = None
+    rest: list[str] = []
+    args = iter(posargs)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name in ("--platform", "--digests"):
+            value = value if eq else next(args, "")
+            if not value:
+                raise ConfigError("arguments", name, "expected a value after it")
+            if name == "--platform":
+                platforms += [p for p in value.split(",") if p]
+            else:
+                digests = Path(value)
+        else:
+            rest.append(arg)
+    return tuple(platforms), digests, rest
 
+
+def _pipeline_action(path: Path, action: str, selection: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        overrides, buildx_args = split_posargs(posargs)
+        platforms, digests, rest = split_options(posargs)
+        overrides, buildx_args = split_posargs(rest)
         options = pipeline.Options.from_env(os.environ, buildx_args)
-        step(pipeline.make_plan(path, selection, overrides, options, os.environ))
+        plan = pipeline.make_plan(path, selection, overrides, options, os.environ, platforms)
+        if action in ("stage", "merge"):
+            if digests is None:
+                raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
+            (pipeline.stage if action == "stage" else pipeline.merge)(plan, digests)
+        elif digests is not None:
+            raise ConfigError(
+                "arguments", "--digests", f"only stage and merge take it, not {action}"
+            )
+        else:
+            {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action](plan)
 
     return act
 
@@ -85,6 +117,8 @@ _VERBS = {
     "build": "Build {what} for {platforms} into the local image store",
     "test": "Build, then smoke-test {what} under QEMU on {platforms}",
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+    "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
+    "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
 }
 
 
