@@ -33,8 +33,10 @@ DESCRIPTION = TEXT.filter(bool)
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(description=DESCRIPTION, label=TEXT, arg=TEXT)
-# python-hcl2's dumps dropped the quote here ("a\$${x}"); bake.hclwrite must not.
+# python-hcl2's dumps dropped the quote here ("a\$${x}") and could not render "%%{{" at
+# all; bake.hclwrite gets both right.
 @example(description='a"${x}', label='"${y}"', arg='"%{z}')
+@example(description="%%{{", label="a%%{{b", arg='"%%{x}"')
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str
 ) -> None:
