@@ -6,7 +6,9 @@ Per round, on fresh copies of the fixture (so each build is cold; benchmarks/sco
   an image with children is pushed (its children pull it from the registry through a
   ``docker-image://`` named context), the others are loaded like ours; the same
   attestations as ours. Ours: the pipeline's one bake call (``nox -s build-all``).
-  Baseline and ours alternate which goes first.
+  Baseline and ours alternate which goes first. P2b: the generated bake file run by
+  plain ``docker buildx bake all --load`` (same attestations), to tell the bake call's
+  share from the pipeline's.
 - P3: the same build of ours again, nothing changed.
 - P5: ``test-all`` of ours (a no-op build, then QEMU smoke tests of every image ×
   platform) minus that round's no-op build, against ours' cold build.
@@ -31,7 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bake import pipeline, run, sbom
+from bake import generated, pipeline, run, sbom
 from bake.family import Image
 from benchmarks import scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
@@ -48,6 +50,7 @@ class Samples:
     """Seconds per round for every build the rows are made of."""
 
     baseline: list[float] = field(default_factory=list)  # P2 image by image
+    plain: list[float] = field(default_factory=list)  # P2b: the bake call without the pipeline
     cold: list[float] = field(default_factory=list)  # ours
     noop: list[float] = field(default_factory=list)  # P3
     smoke: list[float] = field(default_factory=list)  # P5: test-all minus a no-op build
@@ -86,6 +89,14 @@ def image_by_image(copy: Copy, attestations: sbom.Attestations) -> None:
     attest = [a.split("=", 1)[1] for a in attestations.set_args() if a.startswith("*.attest=")]
     for image in family.images:
         run.run(_build_command(copy, image, image.name in parents, attest), cwd=family.root)
+
+
+def plain_bake(copy: Copy, attestations: sbom.Attestations) -> None:
+    """P2b: the generated bake file as a plain buildx user runs it, same attestations."""
+    plan = copy.plan
+    generated.write_files(generated.expected_files(plan.family, plan.config_path))
+    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "all", "--load"]
+    run.run([*cmd, *attestations.set_args()], cwd=plan.family.root, env=plan.bake_env())
 
 
 def _build_command(copy: Copy, image: Image, push: bool, attest: Sequence[str]) -> list[str]:
@@ -138,6 +149,7 @@ def _round(
             samples.smoke.append(timed(lambda: pipeline.test(ours.plan)) - samples.noop[-1])
             if round_ % 2 == 0:
                 samples.baseline.append(_baseline(workdir, source, attestations))
+            samples.plain.append(_plain(workdir, source, attestations))
             samples.cached.append(_registry_cache_build(workdir, source))
         ours.forget()
     say(_progress(round_, samples))
@@ -146,6 +158,13 @@ def _round(
 def _baseline(workdir: Path, source: Path, attestations: sbom.Attestations) -> float:
     copy = Copy(workdir, source, "seq")
     seconds = timed(lambda: image_by_image(copy, attestations))
+    copy.forget()
+    return seconds
+
+
+def _plain(workdir: Path, source: Path, attestations: sbom.Attestations) -> float:
+    copy = Copy(workdir, source, "plain")
+    seconds = timed(lambda: plain_bake(copy, attestations))
     copy.forget()
     return seconds
 
@@ -165,6 +184,7 @@ def _progress(round_: int, samples: Samples) -> str:
         f"{name} {values[-1]:.1f}s"
         for name, values in (
             ("image-by-image", samples.baseline),
+            ("plain bake", samples.plain),
             ("cold", samples.cold),
             ("no-op", samples.noop),
             ("smoke", samples.smoke),
@@ -190,6 +210,19 @@ def rows(samples: Samples, fixture: str) -> list[Row]:
                 f"{cold:.1f} s",
                 cold / baseline,
                 0.6,
+            )
+        )
+    if samples.baseline and samples.plain:
+        baseline, plain = median(samples.baseline), median(samples.plain)
+        out.append(
+            Row(
+                "P2b",
+                "the same, plain `docker buildx bake all --load` (no pipeline)",
+                f"image by image {baseline:.1f} s",
+                f"{plain:.1f} s",
+                plain / baseline,
+                0.6,
+                note="the generated file as plain buildx runs it: what the pipeline adds is the difference to P2",
             )
         )
     noop = median(samples.noop)

@@ -11,7 +11,7 @@ import pytest
 
 from bake import sbom
 from bake.family import load_family
-from benchmarks import builds, scoped_cache
+from benchmarks import builds, p1_generate, scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, render
 
@@ -102,3 +102,10 @@ def test_quick_bench_prints_the_table() -> None:
         ratio = line.split("|")[5].strip()
         number = ratio.rstrip("×% ").lstrip("-")
         assert ratio.endswith(("×", "%")) and number.replace(".", "", 1).isdigit(), line
+
+
+def test_p1_linearity_compares_the_last_step_with_the_one_before() -> None:
+    steady = p1_generate._linearity([(100, 1.0, 0.5), (300, 1.4, 0.9), (600, 2.0, 1.5)])
+    assert steady.ratio == pytest.approx(1.0) and steady.met == "yes"  # 2 ms per target twice
+    growing = p1_generate._linearity([(100, 1.0, 0.5), (300, 1.2, 0.9), (600, 2.0, 1.5)])
+    assert growing.ratio == pytest.approx((0.8 / 300) / (0.2 / 200)) and growing.met == "NO"
