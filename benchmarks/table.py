@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -19,7 +20,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Row", "machine", "median", "not_available", "quiet", "render", "say", "timed"]
+__all__ = [
+    "Row",
+    "cpu_timed",
+    "machine",
+    "median",
+    "not_available",
+    "quiet",
+    "render",
+    "say",
+    "timed",
+]
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,18 @@ def timed(action: Callable[[], object]) -> float:
     start = time.monotonic()
     action()
     return time.monotonic() - start
+
+
+def cpu_timed(action: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child processes ``action`` ran and waited for).
+
+    CPU time hardly depends on how busy a shared machine is, so it tells the program's
+    own cost apart from waiting for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(action)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def say(text: str) -> None:
