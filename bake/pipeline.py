@@ -22,7 +22,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bake import export, generated, host, publish, registry, report, run, sbom, smoke
+from bake import (
+    cache,
+    export,
+    generated,
+    host,
+    publish,
+    registry,
+    report,
+    run,
+    sbom,
+    smoke,
+    summary,
+)
 from bake.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
@@ -61,6 +73,7 @@ class Options:
     sbom_generator: str = sbom.AUTO  # image ref, "off", or "auto" (BAKE_SBOM_GENERATOR)
     tools_registry: str = "127.0.0.1:5000"  # where "auto" puts its generator (BAKE_TOOLS_REGISTRY)
     buildx_args: tuple[str, ...] = ()  # passed through to `docker buildx bake`
+    cache: str = ""  # "gha": a GitHub Actions cache per image × platforms (BAKE_CACHE)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], buildx_args: Sequence[str] = ()) -> Options:
@@ -71,6 +84,7 @@ class Options:
             sbom_generator=env.get("BAKE_SBOM_GENERATOR", default.sbom_generator),
             tools_registry=env.get("BAKE_TOOLS_REGISTRY", default.tools_registry),
             buildx_args=tuple(buildx_args),
+            cache=cache.resolve(env.get("BAKE_CACHE", ""), env),
         )
 
 
@@ -187,7 +201,8 @@ def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list
     for image in plan.images:
         dest = out / f"{image.name}.tar"
         cmd += ["--set", f"{image.name}.output=type=oci,dest={dest},{export.OCI_OPTIONS}"]
-    return [*cmd, *attestations.set_args(), *plan.options.buildx_args]
+    caching = cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms)
+    return [*cmd, *attestations.set_args(), *caching, *plan.options.buildx_args]
 
 
 def _restricted_platforms(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -239,6 +254,11 @@ def _test(
     start = time.monotonic()
     outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
     print(report.render_summary(outcomes), flush=True)
+    summary.append_step_summary(
+        summary.smoke_markdown(
+            outcomes, f"Smoke tests: {plan.selection} on {', '.join(plan.platforms)}"
+        )
+    )
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
     return attestations, tuple(outcomes)
 
@@ -318,10 +338,12 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
     found = [r for r in read_records(digests) if r.image in expected]
     missing = record_problems(expected, found)
     if missing:
-        raise PipelineError(
+        message = (
             f"merge: no tag was set; {len(missing)} image × platform records are missing "
             "or failed:\n  " + "\n  ".join(missing)
         )
+        summary.append_step_summary(summary.failure_markdown("Merge: no tag was set", message))
+        raise PipelineError(message)
     return _release(plan, found, (sbom.PROVENANCE,))
 
 
@@ -340,6 +362,12 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
 def _release(
     plan: Plan, records: Sequence[Record], prefixes: Sequence[str]
 ) -> tuple[registry.Verdict, ...]:
-    return publish.release(
-        plan.images, records, plan.refs, prefixes, lambda text: print(text, flush=True)
-    )
+    try:
+        verdicts = publish.release(
+            plan.images, records, plan.refs, prefixes, lambda text: print(text, flush=True)
+        )
+    except PipelineError as exc:
+        summary.append_step_summary(summary.failure_markdown("Publishing failed", str(exc)))
+        raise
+    summary.append_step_summary(summary.refs_markdown(verdicts))
+    return verdicts
