@@ -84,7 +84,7 @@ def test_render_shows_ratio_goal_and_verdict() -> None:
 
 @pytest.mark.docker
 def test_quick_bench_prints_the_table() -> None:
-    """What CI runs: P1 on 10 and 30 targets, P3 on the tiny fixture (about a minute)."""
+    """What CI runs: P1 on 10 and 30 targets, P3 on the tiny fixture (87 s here)."""
     proc = subprocess.run(
         [sys.executable, "benchmarks/bench.py", "--quick"],
         cwd=ROOT,
