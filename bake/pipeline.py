@@ -16,11 +16,23 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bake import generated, host, registry, report, run, sbom, smoke
+from bake import (
+    containers,
+    generated,
+    host,
+    interrupt,
+    isolation,
+    registry,
+    report,
+    run,
+    sbom,
+    smoke,
+)
 from bake.errors import CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
@@ -131,7 +143,9 @@ def describe(plan: Plan, action: str) -> str:
     return "\n".join(lines)
 
 
-def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
+def bake_command(
+    plan: Plan, attestations: sbom.Attestations, extra: Sequence[str] = ()
+) -> list[str]:
     """One bake call for the whole selection: parents built once via ``target:`` contexts."""
     return [
         "docker",
@@ -142,6 +156,7 @@ def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
         plan.selection,
         "--load",
         *attestations.set_args(),
+        *extra,
         *plan.options.buildx_args,
     ]
 
@@ -150,31 +165,58 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _build(plan: Plan, action: str) -> sbom.Attestations:
+def _build(plan: Plan, action: str, extra: Sequence[str] = ()) -> sbom.Attestations:
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     _say(describe(plan, action))
     attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
     _say(describe_attestations(attestations))
     start = time.monotonic()
-    run.run(bake_command(plan, attestations), cwd=plan.family.root, env=plan.bake_env())
+    run.run(bake_command(plan, attestations, extra), cwd=plan.family.root, env=plan.bake_env())
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
     return attestations
 
 
 def build(plan: Plan) -> None:
     """Build every image of the selection for all its platforms and load it locally."""
-    _build(plan, "build")
+    with interrupt.signals_stop_the_run():
+        _build(plan, "build")
 
 
-def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
+@contextmanager
+def _pinned(plan: Plan) -> Iterator[isolation.Pins]:
+    """This run's private names for what it builds (see bake.isolation), removed at the end."""
+    pins = isolation.Pins(containers.new_run_id(), tuple(image.name for image in plan.images))
+    try:
+        yield pins
+    finally:
+        pins.remove()
+
+
+def _test(
+    plan: Plan, action: str, pins: isolation.Pins
+) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action)
-    checks = smoke.plan_checks(plan.images, plan.refs)
+    attestations = _build(plan, action, pins.bake_args())
+    checks = smoke.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
-    _say(f"test: {len(checks)} checks on {len(plan.images)} images, {jobs} at a time")
+    _say(
+        f"test: {len(checks)} checks on {len(plan.images)} images, one container per "
+        f"image × platform, {jobs} at a time"
+    )
     start = time.monotonic()
-    outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
+    progress = report.Progress(len(checks))
+    try:
+        outcomes = containers.run_checks(
+            checks,
+            jobs=jobs,
+            timeout=plan.options.test_timeout,
+            run_id=pins.run_id,
+            on_outcome=progress,
+        )
+    except interrupt.Interrupted as exc:
+        message = report.render_interrupted(str(exc), checks, progress.outcomes)
+        raise exc.with_message(message) from None
     print(report.render_summary(outcomes), flush=True)
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
     failed = [o for o in outcomes if not o.passed]
@@ -185,23 +227,30 @@ def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outco
 
 def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
-    return _test(plan, "test")[1]
+    with interrupt.signals_stop_the_run(), _pinned(plan) as pins:
+        return _test(plan, "test", pins)[1]
 
 
 def push(plan: Plan) -> tuple[registry.Verdict, ...]:
     """Build and test; only if all passed, push every image and verify it in the registry."""
+    with interrupt.signals_stop_the_run(), _pinned(plan) as pins:
+        return _push(plan, pins)
+
+
+def _push(plan: Plan, pins: isolation.Pins) -> tuple[registry.Verdict, ...]:
     for name in plan.variables.REGISTRY.split(","):
         host.check_registry(name)
     try:
-        attestations, _ = _test(plan, "push")
+        attestations, _ = _test(plan, "push", pins)
     except (PipelineError, CommandError) as exc:
         raise type(exc)(
             f"{exc}\nnothing was pushed: every build and test must pass first"
         ) from None
-    tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in plan.images}
+    tested = {image.name: registry.local_digest(pins.ref(image.name)) for image in plan.images}
     start = time.monotonic()
     for image in plan.images:
         for ref in plan.refs(image):
+            _repoint(ref, pins.ref(image.name), tested[image.name])
             _push_ref(ref)
     verdicts = tuple(
         registry.verify_ref(
@@ -218,6 +267,17 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
             f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)"
         )
     return verdicts
+
+
+def _repoint(ref: str, pinned: str, digest: str) -> None:
+    """Make ``ref`` the tested image again if another run loaded its own under that name."""
+    try:
+        current = registry.local_digest(ref)
+    except CommandError:
+        current = ""
+    if current != digest:
+        _say(f"note: {ref} was moved (by another run?) since it was tested; pointing it back")
+        run.run(["docker", "tag", pinned, ref])
 
 
 def _push_ref(ref: str) -> None:

@@ -4,8 +4,10 @@ and the rule that push pushes nothing unless every build and test passed."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import shlex
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,6 +116,22 @@ def test_options_from_env() -> None:
         pipeline.Options.from_env({"BAKE_JOBS": "0"})
 
 
+class FakeProcess:
+    """What ``run.start`` returns, for a container that has already finished."""
+
+    def __init__(self, output: str) -> None:
+        self.stdout = io.StringIO(output)
+
+    def wait(self) -> int:
+        return 0
+
+    def poll(self) -> int:
+        return 0
+
+    def kill(self) -> None:
+        pass
+
+
 class FakeDocker:
     """Answers the docker commands the pipeline runs; records them in order."""
 
@@ -149,9 +167,24 @@ class FakeDocker:
         if cmd[:2] == ["docker", "push"]:
             self.pushed[cmd[2]] = self.index(cmd[2])
             return 0, ""
+        if cmd[:3] == ["docker", "image", "rm"] or cmd[:2] == ["docker", "tag"]:
+            return 0, ""
         if cmd[:4] == ["docker", "buildx", "imagetools", "inspect"]:
             return self.inspect(cmd[-1])
         raise AssertionError(f"unexpected command {cmd}")
+
+    def start(self, cmd: Sequence[str], **_: object) -> FakeProcess:
+        """A batch container: answers each check of the script between its markers."""
+        cmd = list(cmd)
+        self.commands.append(cmd)
+        lines = cmd[-1].splitlines()
+        token = shlex.split(lines[0])[0].removeprefix("T=")
+        checks = [shlex.split(line)[2] for line in lines if line.startswith("/bin/sh -c ")]
+        out = ""
+        for index, script in enumerate(checks):
+            code, text = self.smoke([*cmd[:-1], script])
+            out += f"{token} begin {index}\n{text}\n{token} end {index} {code}\n"
+        return FakeProcess(out)
 
     def smoke(self, cmd: list[str]) -> tuple[int, str]:
         platform, ref, script = cmd[cmd.index("--platform") + 1], cmd[-3], cmd[-1]
@@ -219,6 +252,7 @@ class FakeDocker:
 def docker(monkeypatch: pytest.MonkeyPatch) -> FakeDocker:
     fake = FakeDocker()
     monkeypatch.setattr(run, "run", fake)
+    monkeypatch.setattr(run, "start", fake.start)
     monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
     monkeypatch.setattr(host, "check_registry", lambda registry: None)
     monkeypatch.setattr(generated, "write_files", lambda files: [])
@@ -254,11 +288,18 @@ def test_build_checks_the_host_then_runs_one_bake_in_the_family_folder(
 def test_test_runs_every_check_and_prints_the_table(
     docker: FakeDocker, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pipeline.test(_plan())
+    outcomes = pipeline.test(_plan())
     runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
-    assert len(runs) == 23
-    out = capsys.readouterr().out
-    assert "smoke tests: all passed (8 of 8 image × platform cells passed, 23 checks)" in out
+    assert len(runs) == 8  # one container per image × platform
+    assert len(outcomes) == 23 and all(o.passed for o in outcomes)
+    captured = capsys.readouterr()
+    assert (
+        "smoke tests: all passed (8 of 8 image × platform cells passed, 23 checks)" in captured.out
+    )
+    progress = [line for line in captured.err.splitlines() if line.startswith("[")]
+    assert len(progress) == 23 and progress[-1].startswith("[23/23] ")
+    # The checks ran the images this run built, pinned under a run-private name.
+    assert all(c[c.index("/bin/sh") + 1].startswith("bake.invalid/run-") for c in runs)
 
 
 def test_push_pushes_every_ref_after_the_tests_and_verifies_it(docker: FakeDocker) -> None:

@@ -100,26 +100,6 @@ def test_judge_keeps_the_tail_of_long_output() -> None:
     assert outcome.output.endswith("END") and len(outcome.output) <= smoke.OUTPUT_LIMIT + 1
 
 
-def test_run_checks_keeps_order_and_runs_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-
-    def fake_run(cmd: list[str], **_: object) -> object:
-        seen.append(cmd[-1])
-        import subprocess
-
-        return subprocess.CompletedProcess(cmd, 0, f"ran {cmd[-1]}\n", "")
-
-    monkeypatch.setattr(run, "run", fake_run)
-    checks = [
-        smoke.Check("i", "linux/amd64", "ref", f"t{n}", f"echo {n}", expect=rf"ran echo {n}$")
-        for n in range(7)
-    ]
-    outcomes = smoke.run_checks(checks, jobs=3)
-    assert [o.check for o in outcomes] == checks
-    assert all(o.passed for o in outcomes)
-    assert sorted(seen) == sorted(c.script for c in checks)
-
-
 def test_every_known_architecture_has_an_anchored_pattern() -> None:
     for platform in smoke.ARCHITECTURES:
         pattern = smoke.arch_check("i", platform, "r").expect
