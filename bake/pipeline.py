@@ -202,7 +202,7 @@ def _test(
     jobs = plan.options.jobs
     _say(
         f"test: {len(checks)} checks on {len(plan.images)} images, one container per "
-        f"image × platform, {jobs} at a time"
+        f"image × platform, {jobs} at a time (labelled {containers.RUN_LABEL}={pins.run_id})"
     )
     start = time.monotonic()
     progress = report.Progress(len(checks))
