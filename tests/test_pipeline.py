@@ -140,6 +140,7 @@ class FakeDocker:
         self.fail_on = fail_on  # (image, platform) whose tests exit 1
         self.build_fails = build_fails
         self.pushed: dict[str, dict[str, Any]] = {}
+        self.moved: set[str] = set()  # local tags another run has loaded its own image under
 
     def __call__(
         self, cmd: Sequence[str], check: bool = True, **_: object
@@ -163,11 +164,16 @@ class FakeDocker:
         if cmd[:2] == ["docker", "run"]:
             return self.smoke(cmd)
         if cmd[:3] == ["docker", "image", "inspect"]:
+            if cmd[-1] in self.moved:
+                return 0, "sha256:" + "e" * 64 + "\n"
             return 0, self.digest(self.index(cmd[-1])) + "\n"
         if cmd[:2] == ["docker", "push"]:
             self.pushed[cmd[2]] = self.index(cmd[2])
             return 0, ""
-        if cmd[:3] == ["docker", "image", "rm"] or cmd[:2] == ["docker", "tag"]:
+        if cmd[:2] == ["docker", "tag"]:
+            self.moved.discard(cmd[3])
+            return 0, ""
+        if cmd[:3] == ["docker", "image", "rm"]:
             return 0, ""
         if cmd[:4] == ["docker", "buildx", "imagetools", "inspect"]:
             return self.inspect(cmd[-1])
@@ -313,6 +319,28 @@ def test_push_pushes_every_ref_after_the_tests_and_verifies_it(docker: FakeDocke
         "127.0.0.1:5000/ns/turbo-hello:t",
     ]
     assert [v.ref for v in verdicts if v.ok] == list(docker.pushed)
+
+
+def test_a_run_pins_what_it_built_and_pushes_that_even_if_a_tag_was_moved(
+    docker: FakeDocker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another session loaded its own hello under the same tag while this one tested."""
+    docker.moved = {"127.0.0.1:5000/ns/hello:t"}
+    verdicts = pipeline.push(_plan())
+    bake = next(c for c in docker.commands if c[:3] == ["docker", "buildx", "bake"])
+    pins = [arg.split("+=")[1] for arg in bake if ".tags+=" in arg]
+    assert [pin.split("/")[2] for pin in pins] == [
+        "base:tested",
+        "hello:tested",
+        "turbo-hello:tested",
+    ]
+    tag = next(c for c in docker.commands if c[:2] == ["docker", "tag"])
+    assert tag == ["docker", "tag", pins[1], "127.0.0.1:5000/ns/hello:t"]
+    after = docker.commands[docker.commands.index(tag) + 1]
+    assert after == ["docker", "push", "127.0.0.1:5000/ns/hello:t"]
+    assert all(v.ok for v in verdicts)
+    assert "127.0.0.1:5000/ns/hello:t was moved" in capsys.readouterr().err
+    assert docker.commands[-1] == ["docker", "image", "rm", *pins]  # pins go at the end
 
 
 def test_push_pushes_nothing_when_one_platform_fails(
