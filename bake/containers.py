@@ -112,11 +112,19 @@ def run_checks(
     stop = threading.Event()
     with interrupt.signals_stop_the_run():
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="smoke")
-        futures = [
-            pool.submit(run_batch, b, run_id=run_id, timeout=timeout, stop=stop, on_outcome=record)
-            for b in batches(checks)
-        ]
+        futures: list[Future[list[Outcome]]] = []
         try:
+            for each in batches(checks):
+                futures.append(
+                    pool.submit(
+                        run_batch,
+                        each,
+                        run_id=run_id,
+                        timeout=timeout,
+                        stop=stop,
+                        on_outcome=record,
+                    )
+                )
             for future in futures:
                 future.result()
         except BaseException:
