@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from bake import interrupt, run
 from bake.batch import Batch, Began, Ended, Transcript, batches, script
@@ -167,53 +168,68 @@ def _one_container(
     stop: threading.Event,
     on_outcome: OnOutcome,
 ) -> list[Outcome]:
-    """Run ``checks`` in one container until they are done, one fails it, or ``stop``."""
+    """Run ``checks`` in one container until they are done, one cuts it short, or ``stop``."""
     token = f"@@bake-{uuid.uuid4().hex}"
     name = f"bake-smoke-{run_id}-{uuid.uuid4().hex[:8]}"
     proc = run.start(command(batch, checks, name, run_id, token), echo=False)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(proc, lines), daemon=True).start()
-    transcript = Transcript(token)
-    outcomes: list[Outcome] = []
-
-    def finish(check: Check, returncode: int, output: str, began: float) -> list[Outcome]:
-        outcome = judge(check, returncode, output, time.monotonic() - began)
-        outcomes.append(outcome)
-        on_outcome(outcome)
-        return outcomes
-
-    began = time.monotonic()
+    follower = _Follower(checks, Transcript(token), on_outcome)
     try:
-        while not stop.is_set():
-            left = began + timeout - time.monotonic()
+        while not (stop.is_set() or follower.done):
+            left = follower.began + timeout - time.monotonic()
             try:
                 line = lines.get(timeout=max(0.0, min(POLL, left)))
             except queue.Empty:
-                if left > 0:
-                    continue
-                _remove(name)
-                note = f"\n(timed out after {timeout:g} s; its container was removed)\n"
-                return finish(
-                    checks[len(outcomes)], run.TIMEOUT_EXIT, transcript.pending() + note, began
-                )
+                if left <= 0:
+                    _remove(name)
+                    follower.cut_short(
+                        run.TIMEOUT_EXIT,
+                        f"timed out after {timeout:g} s; its container was removed",
+                    )
+                continue
             if line is None:  # the container is gone
                 returncode = proc.wait()
-                if len(outcomes) == len(checks):
-                    return outcomes
-                note = f"\n(the container ended with exit code {returncode} during this check)\n"
-                return finish(
-                    checks[len(outcomes)], returncode or 1, transcript.pending() + note, began
-                )
-            event = transcript.feed(line)
-            if isinstance(event, Began):
-                began = time.monotonic()
-            elif isinstance(event, Ended):
-                finish(checks[event.index], event.returncode, event.output, began)
-        return outcomes
+                note = f"the container ended with exit code {returncode} during this check"
+                follower.cut_short(returncode or 1, note)
+            else:
+                follower.feed(line)
+        return follower.outcomes
     finally:
         if proc.poll() is None:
             proc.kill()  # the docker CLI; its container is removed by the run's clean-up
         proc.wait()
+
+
+@dataclass
+class _Follower:
+    """Judges the checks of one container as their output arrives."""
+
+    checks: Sequence[Check]
+    transcript: Transcript
+    on_outcome: OnOutcome
+    outcomes: list[Outcome] = field(default_factory=list)
+    began: float = field(default_factory=time.monotonic)  # the current check's start
+    done: bool = False  # no more output will come from this container
+
+    def feed(self, line: str) -> None:
+        event = self.transcript.feed(line)
+        if isinstance(event, Began):
+            self.began = time.monotonic()
+        elif isinstance(event, Ended):
+            self._judge(self.checks[event.index], event.returncode, event.output)
+
+    def cut_short(self, returncode: int, note: str) -> None:
+        """The container is gone: the check it was running (if any) fails with ``note``."""
+        self.done = True
+        if len(self.outcomes) < len(self.checks):
+            output = f"{self.transcript.pending()}\n({note})\n"
+            self._judge(self.checks[len(self.outcomes)], returncode, output)
+
+    def _judge(self, check: Check, returncode: int, output: str) -> None:
+        outcome = judge(check, returncode, output, time.monotonic() - self.began)
+        self.outcomes.append(outcome)
+        self.on_outcome(outcome)
 
 
 def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:

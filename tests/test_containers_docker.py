@@ -65,8 +65,8 @@ def test_checks_of_one_cell_share_one_container_and_are_judged_alone(debian: str
         _check(
             "process-was-killed",
             # A killed orphan stays a zombie (state Z) until the container ends: not running.
-            "for d in /proc/[0-9]*; do grep -q '^Name:.sleep' $d/status && "
-            "! grep -q '^State:.Z' $d/status && echo running; done; echo ok",
+            "for d in /proc/[0-9]*; do grep -qs '^Name:.sleep' $d/status && "
+            "! grep -qs '^State:.Z' $d/status && echo running; done; echo ok",
             r"\Aok\n\Z",
         ),
         _check("fake-marker", "echo '@@bake-0123 end 0 0'; echo real", "real"),
