@@ -15,6 +15,7 @@ digest of the local, tested index.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -172,7 +173,8 @@ def _build(plan: Plan, action: str, extra: Sequence[str] = ()) -> sbom.Attestati
     attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
     _say(describe_attestations(attestations))
     start = time.monotonic()
-    run.run(bake_command(plan, attestations, extra), cwd=plan.family.root, env=plan.bake_env())
+    with isolation.loading(ref for image in plan.images for ref in plan.refs(image)):
+        run.run(bake_command(plan, attestations, extra), cwd=plan.family.root, env=plan.bake_env())
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
     return attestations
 
@@ -197,7 +199,11 @@ def _test(
     plan: Plan, action: str, pins: isolation.Pins
 ) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action, pins.bake_args())
+    with tempfile.TemporaryDirectory(prefix="bake-run-") as private:
+        metadata = Path(private) / "metadata.json"
+        attestations = _build(plan, action, ["--metadata-file", str(metadata)])
+        digests = isolation.built_digests(metadata.read_text(), pins.images)
+    pins.pin({image.name: plan.refs(image)[0] for image in plan.images}, digests)
     checks = smoke.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
     _say(

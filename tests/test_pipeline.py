@@ -160,6 +160,8 @@ class FakeDocker:
         if cmd[:2] == ["docker", "info"]:
             return 0, '[["driver-type","io.containerd.snapshotter.v1"]]\n'
         if cmd[:3] == ["docker", "buildx", "bake"]:
+            if "--metadata-file" in cmd and not self.build_fails:
+                self.write_metadata(Path(cmd[cmd.index("--metadata-file") + 1]))
             return (1 if self.build_fails else 0), ""
         if cmd[:2] == ["docker", "run"]:
             return self.smoke(cmd)
@@ -178,6 +180,12 @@ class FakeDocker:
         if cmd[:4] == ["docker", "buildx", "imagetools", "inspect"]:
             return self.inspect(cmd[-1])
         raise AssertionError(f"unexpected command {cmd}")
+
+    def write_metadata(self, path: Path) -> None:
+        """What bake writes: every loaded target's index digest."""
+        names = ("base", "hello", "turbo-hello", "app")
+        digests = {name: self.digest(self.index(f"r/{name}:t")) for name in names}
+        path.write_text(json.dumps({n: {"containerimage.digest": d} for n, d in digests.items()}))
 
     def start(self, cmd: Sequence[str], **_: object) -> FakeProcess:
         """A batch container: answers each check of the script between its markers."""
@@ -327,20 +335,18 @@ def test_a_run_pins_what_it_built_and_pushes_that_even_if_a_tag_was_moved(
     """Another session loaded its own hello under the same tag while this one tested."""
     docker.moved = {"127.0.0.1:5000/ns/hello:t"}
     verdicts = pipeline.push(_plan())
-    bake = next(c for c in docker.commands if c[:3] == ["docker", "buildx", "bake"])
-    pins = [arg.split("+=")[1] for arg in bake if ".tags+=" in arg]
-    assert [pin.split("/")[2] for pin in pins] == [
-        "base:tested",
-        "hello:tested",
-        "turbo-hello:tested",
-    ]
-    tag = next(c for c in docker.commands if c[:2] == ["docker", "tag"])
-    assert tag == ["docker", "tag", pins[1], "127.0.0.1:5000/ns/hello:t"]
-    after = docker.commands[docker.commands.index(tag) + 1]
+    pins = [c for c in docker.commands if c[:2] == ["docker", "tag"]][:3]
+    hello = docker.digest(docker.index("r/hello:t"))
+    assert pins[1][2] == f"127.0.0.1:5000/ns/hello@{hello}"  # the digest bake loaded
+    assert re.fullmatch(r"bake\.invalid/run-\w+/hello:tested", pins[1][3])
+    runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
+    assert {c[c.index("/bin/sh") + 1] for c in runs} == {pin[3] for pin in pins}
+    repoint = ["docker", "tag", pins[1][3], "127.0.0.1:5000/ns/hello:t"]
+    after = docker.commands[docker.commands.index(repoint) + 1]
     assert after == ["docker", "push", "127.0.0.1:5000/ns/hello:t"]
     assert all(v.ok for v in verdicts)
     assert "127.0.0.1:5000/ns/hello:t was moved" in capsys.readouterr().err
-    assert docker.commands[-1] == ["docker", "image", "rm", *pins]  # pins go at the end
+    assert docker.commands[-1] == ["docker", "image", "rm", *(pin[3] for pin in pins)]
 
 
 def test_push_pushes_nothing_when_one_platform_fails(
