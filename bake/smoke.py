@@ -21,7 +21,6 @@ __all__ = [
     "Check",
     "Outcome",
     "arch_check",
-    "command",
     "judge",
     "plan_checks",
 ]
@@ -88,14 +87,6 @@ def plan_checks(
                 for t in image.tests
             ]
     return tuple(checks)
-
-
-def command(check: Check, name: str | None = None) -> list[str]:
-    """The ``docker run`` of one check alone: how to rerun a failed check by hand."""
-    cmd = ["docker", "run", "--rm", "--pull", "never", "--platform", check.platform]
-    if name:
-        cmd += ["--name", name]
-    return [*cmd, "--entrypoint", "/bin/sh", check.ref, "-c", check.script]
 
 
 def judge(check: Check, returncode: int, output: str, seconds: float) -> Outcome:

@@ -46,29 +46,6 @@ def test_inherited_tests_remember_where_they_came_from(checks: tuple[smoke.Check
     assert greet.ref == "r.example/ns/turbo-hello:t"
 
 
-def test_docker_run_command(checks: tuple[smoke.Check, ...]) -> None:
-    check = next(
-        c
-        for c in checks
-        if c.image == "hello" and c.platform == "linux/arm/v7" and c.name == "greet"
-    )
-    assert smoke.command(check) == [
-        "docker",
-        "run",
-        "--rm",
-        "--pull",
-        "never",
-        "--platform",
-        "linux/arm/v7",
-        "--entrypoint",
-        "/bin/sh",
-        "r.example/ns/hello:t",
-        "-c",
-        "tiny-hello",
-    ]
-    assert smoke.command(check, "c1")[7:9] == ["--name", "c1"]
-
-
 @pytest.mark.parametrize(
     ("platform", "output", "passes"),
     [
