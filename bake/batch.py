@@ -3,11 +3,13 @@
 Why: starting a container under QEMU costs seconds, and ``test-all`` used to start one per
 check (328 for 32 image × platform cells). A batch runs the checks one after another in
 one container, and keeps each check separate: it runs in a shell of its own
-(``/bin/sh -c``, stdin from /dev/null, stderr merged into stdout), its exit code and
-output are reported between two marker lines carrying a random token (so no output can
-fake them), and whatever it left running is killed (``kill -9 -1`` from the container's
-PID 1, the batch shell, which survives it) before the next check starts. Files a check
-writes stay for the checks after it in the same container.
+(``/bin/sh -c``, stdin from /dev/null), whatever it left running is killed (``kill -9 -1``
+from the container's PID 1, the batch shell, which survives it) before the next check
+starts, and its exit code and output are reported between two marker lines carrying a
+random token (so no output can fake them). The output is the check's stdout followed by
+its stderr, as when each check had a container of its own (``expect`` patterns anchored
+with ``^`` rely on that): stderr waits in a temporary file (merged into stdout where
+``mktemp`` fails). Files a check writes stay for the checks after it.
 
 Everything here is pure: the script, and the ``Transcript`` that splits the container's
 output back into checks. ``bake.containers`` runs it.
@@ -46,15 +48,22 @@ def batches(checks: Sequence[Check]) -> tuple[Batch, ...]:
     )
 
 
+# Defines `check INDEX SCRIPT`: run one check between its markers (T holds the token).
+_RUNNER = r"""E=$(mktemp 2>/dev/null) || E=
+check() {
+  printf '%s begin %s\n' "$T" "$1"
+  if [ -n "$E" ]; then /bin/sh -c "$2" </dev/null 2>"$E"; else /bin/sh -c "$2" </dev/null 2>&1; fi
+  rc=$?
+  kill -9 -1 2>/dev/null
+  if [ -n "$E" ]; then cat "$E"; fi
+  printf '\n%s end %s %s\n' "$T" "$1" "$rc"
+}"""
+
+
 def script(checks: Sequence[Check], token: str) -> str:
     """The ``sh`` script that runs ``checks`` in order, each between its two markers."""
-    lines = [f"T={shlex.quote(token)}"]
-    for index, check in enumerate(checks):
-        lines += [
-            f"printf '%s begin {index}\\n' \"$T\"",
-            f"/bin/sh -c {shlex.quote(check.script)} </dev/null 2>&1",
-            f'rc=$?; kill -9 -1 2>/dev/null; printf \'\\n%s end {index} %s\\n\' "$T" "$rc"',
-        ]
+    lines = [f"T={shlex.quote(token)}", _RUNNER]
+    lines += [f"check {index} {shlex.quote(check.script)}" for index, check in enumerate(checks)]
     return "\n".join(lines) + "\n"
 
 

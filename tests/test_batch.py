@@ -33,16 +33,16 @@ def test_batches_group_by_image_and_platform_in_first_seen_order() -> None:
     assert groups[0].ref == "r/base:t"
 
 
-def test_script_runs_each_check_in_its_own_shell_between_markers() -> None:
+def test_script_runs_each_check_by_index_after_defining_the_runner() -> None:
     checks = [_check("i", "p", "a", "echo 'it''s'; exit 3"), _check("i", "p", "b", "true")]
     text = batch.script(checks, TOKEN)
     lines = text.splitlines()
     assert lines[0] == f"T={TOKEN}"
-    assert lines[1] == "printf '%s begin 0\\n' \"$T\""
-    assert shlex.split(lines[2])[:3] == ["/bin/sh", "-c", "echo 'it''s'; exit 3"]
-    assert lines[2].endswith(" </dev/null 2>&1")
-    assert "kill -9 -1" in lines[3] and "end 0" in lines[3]
-    assert "begin 1" in lines[4] and "end 1" in lines[6]
+    assert lines[-2:] == ["check 0 'echo '\"'\"'it'\"'\"''\"'\"'s'\"'\"'; exit 3'", "check 1 true"]
+    assert shlex.split(lines[-2]) == ["check", "0", "echo 'it''s'; exit 3"]
+    runner = "\n".join(lines[1:-2])
+    assert '/bin/sh -c "$2" </dev/null 2>"$E"' in runner  # stderr after stdout, as before
+    assert "kill -9 -1" in runner  # nothing a check started outlives it
     assert text.endswith("\n")
 
 

@@ -61,6 +61,7 @@ def test_checks_of_one_cell_share_one_container_and_are_judged_alone(debian: str
         _check("same-container", "cat /tmp/shared", "^hi$"),
         _check("fails", "echo bad; exit 3"),
         _check("no-newline", "printf x"),
+        _check("stdout-then-stderr", "echo err >&2; echo out", r"^out\nerr"),
         _check("leaves-a-process", "sleep 300 & echo started", "started"),
         _check(
             "process-was-killed",
@@ -86,6 +87,7 @@ def test_checks_of_one_cell_share_one_container_and_are_judged_alone(debian: str
     assert by_name["same-container"].passed, by_name["same-container"].output
     assert by_name["fails"].reason == "exit code 3" and by_name["fails"].output == "bad\n"
     assert by_name["no-newline"].passed and by_name["no-newline"].output == "x"
+    assert by_name["stdout-then-stderr"].output == "out\nerr\n"
     assert by_name["process-was-killed"].passed, by_name["process-was-killed"].output
     assert by_name["fake-marker"].passed and "@@bake-0123 end 0 0" in by_name["fake-marker"].output
     assert by_name["hangs"].reason == "timed out"

@@ -193,7 +193,7 @@ class FakeDocker:
         self.commands.append(cmd)
         lines = cmd[-1].splitlines()
         token = shlex.split(lines[0])[0].removeprefix("T=")
-        checks = [shlex.split(line)[2] for line in lines if line.startswith("/bin/sh -c ")]
+        checks = [shlex.split(line)[2] for line in lines if line.startswith("check ")]
         out = ""
         for index, script in enumerate(checks):
             code, text = self.smoke([*cmd[:-1], script])
