@@ -1,45 +1,44 @@
-"""Two sessions on one host at once: each tests, and pushes, the images it built itself.
+"""Two sessions on one host at once: each tests the images it built itself.
 
 What sessions share on a host: the local image store (``test-firefox-all`` and
 ``push-firefox`` both load ``<registry>/firefox:latest``, and a later load moves the tag:
 the earlier image is gone from the store), the generated bake files (written atomically
 and only when their content changes, so concurrent writers write the same bytes), and the
-daemon's containers (each run labels its own, see ``bake.containers``).
+daemon's containers (each run labels its own, see ``bake.containers``). Each run's OCI
+tars sit in a temporary folder of its own.
 
-Loading is the one step that cannot overlap: two builds that load the same name at the
-same moment make one of them fail (``image "…:latest": already exists``). So sessions
-whose selections load a common name take turns for the build (``loading``: one lock file
-per name in the temp folder); sessions with nothing in common build side by side.
+Loading is the one step that must not overlap: two loads of the same name at the same
+moment can make one fail, or make the check that the loaded image is the run's own tar
+see the other run's. So sessions whose selections load a common name take turns for the
+loads (``loading``: one lock file per name in the temp folder); the builds themselves,
+and sessions with nothing in common, run side by side.
 
-And a test or push run *pins* what it built: bake writes the digest of every image it
-loaded to a metadata file of the run's own, and the run tags exactly that digest under a
-run-private name, ``bake.invalid/run-<id>/<image>:tested`` (the ``.invalid`` domain can
-never be pushed to). The smoke tests run the pinned images, the push sends the pinned
-digest (re-pointing a tag another run moved meanwhile), and the pins are removed when the
-run ends. The private name never reaches the build itself, so the images and their
-provenance are the same as without it.
+And a test, stage or push run *pins* what it loaded: still holding those locks, right
+after ``bake.export.load`` has checked that each loaded name is the run's own tar, it
+tags that image under a run-private name, ``bake.invalid/run-<id>/<image>:tested`` (the
+``.invalid`` domain can never be pushed to). The smoke tests run the pinned images, and
+the pins are removed when the run ends. (An upload sends the tested tar itself.) The
+private name never reaches the build, so the images and their provenance are the same as
+without it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bake import run
-from bake.errors import BakeError, CommandError, PipelineError
-from bake.registry import repository_of
+from bake.errors import BakeError
 
-__all__ = ["PIN_REGISTRY", "Pins", "built_digests", "loading"]
+__all__ = ["PIN_REGISTRY", "Pins", "loading"]
 
 PIN_REGISTRY = "bake.invalid"
-DIGEST_KEY = "containerimage.digest"
 
 
 @contextmanager
@@ -53,33 +52,13 @@ def loading(refs: Iterable[str]) -> Iterator[None]:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                print(f"build: waiting for another session that loads {ref}", file=sys.stderr)
+                print(f"load: waiting for another session that loads {ref}", file=sys.stderr)
                 fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 
 
 def _lock_name(ref: str) -> str:
     return hashlib.sha256(ref.encode()).hexdigest()[:24] + ".lock"
-
-
-def built_digests(metadata: str, images: Sequence[str]) -> dict[str, str]:
-    """Image → the digest bake loaded for it, from ``buildx bake --metadata-file`` JSON."""
-    try:
-        targets = json.loads(metadata)
-    except ValueError:
-        targets = {}
-    found = {
-        image: str(entry[DIGEST_KEY])
-        for image in images
-        if isinstance(entry := targets.get(image) if isinstance(targets, dict) else None, dict)
-        and DIGEST_KEY in entry
-    }
-    missing = [image for image in images if image not in found]
-    if missing:
-        raise PipelineError(
-            f"buildx bake's metadata names no loaded image for {', '.join(missing)}"
-        )
-    return found
 
 
 @dataclass(frozen=True)
@@ -93,18 +72,10 @@ class Pins:
         """The pinned name of ``image`` in this run."""
         return f"{PIN_REGISTRY}/run-{self.run_id}/{image}:tested"
 
-    def pin(self, refs: Mapping[str, str], digests: Mapping[str, str]) -> None:
-        """Tag ``refs[image]``'s repository at ``digests[image]`` under the pinned name."""
+    def pin(self, loaded: Mapping[str, str]) -> None:
+        """Tag each image's loaded ref (``loaded[image]``) under its pinned name."""
         for image in self.images:
-            loaded = f"{repository_of(refs[image])}@{digests[image]}"
-            try:
-                run.run(["docker", "tag", loaded, self.ref(image)], capture=True, echo=False)
-            except CommandError:
-                raise PipelineError(
-                    f"{refs[image]}: the image this run built ({digests[image]}) is no longer "
-                    "in the local image store: another session loaded its own under the same "
-                    "name at the same moment; run again"
-                ) from None
+            run.run(["docker", "tag", loaded[image], self.ref(image)], capture=True, echo=False)
 
     def remove(self) -> None:
         """Untag the pinned names (the images stay wherever another name points at them)."""

@@ -1,31 +1,11 @@
-"""bake.isolation: what a run built (bake's metadata), and the per-name build locks."""
+"""bake.isolation: run-private names, and the per-name load locks."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
-import pytest
-
 from bake import isolation
-from bake.errors import PipelineError
-
-
-def test_built_digests_come_from_bakes_metadata() -> None:
-    metadata = json.dumps(
-        {
-            "base": {"containerimage.digest": "sha256:aa", "image.name": "r/base:t"},
-            "hello": {"containerimage.digest": "sha256:bb"},
-            "other": {"buildx.build.ref": "x"},
-        }
-    )
-    assert isolation.built_digests(metadata, ["base", "hello"]) == {
-        "base": "sha256:aa",
-        "hello": "sha256:bb",
-    }
-    with pytest.raises(PipelineError, match="no loaded image for other$"):
-        isolation.built_digests(metadata, ["other"])
 
 
 def test_pinned_names_are_private_to_the_run_and_cannot_be_pushed() -> None:

@@ -58,7 +58,8 @@ def test_setting_off_or_an_explicit_generator_needs_no_registry() -> None:
 def test_auto_without_a_local_registry_falls_back_to_provenance_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert sbom.attestations(sbom.AUTO, "ghcr.io/example").sbom_generator is None
+    chosen = sbom.attestations(sbom.AUTO, "ghcr.io/example", hub_reachable=lambda: False)
+    assert chosen.sbom_generator is None
     assert "SBOM attestations are off" in capsys.readouterr().err
 
 
@@ -156,3 +157,9 @@ def test_sessions_at_once_take_turns_building_the_scanner(monkeypatch: pytest.Mo
         thread.join()
     assert overlaps == []
     assert pushed == [sbom.scanner_ref("127.0.0.1:5000")]  # built and pushed once
+
+
+def test_auto_prefers_buildkits_scanner_where_docker_hub_answers() -> None:
+    chosen = sbom.attestations(sbom.AUTO, "127.0.0.1:1", hub_reachable=lambda: True)
+    assert chosen.sbom_generator == sbom.BUILDKIT_SCANNER
+    assert "*.attest=type=sbom,generator=docker/buildkit-syft-scanner:stable-1" in chosen.set_args()
