@@ -43,6 +43,12 @@ def tests(session: nox.Session) -> None:
     session.run(PYTHON, "-m", "pytest", *session.posargs)
 
 
+@nox.session(python=False, tags=["bench"], default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks P1-P6 as ratios to their baselines, one table (-- --quick: CI's small run)"""
+    session.run(PYTHON, "benchmarks/bench.py", *session.posargs)
+
+
 @nox.session(name="setup-host", python=False, tags=["setup"], default=False)
 def setup_host(session: nox.Session) -> None:
     """Install Docker, buildx, QEMU binfmt and the local registry (scripts/setup-host.sh)"""

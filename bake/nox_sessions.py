@@ -19,6 +19,7 @@ import nox
 
 from bake import sessions
 from bake.errors import BakeError
+from bake.interrupt import Interrupted
 
 __all__ = ["register"]
 
@@ -47,6 +48,10 @@ def _register(spec: sessions.SessionSpec, default: bool) -> None:
     def session(session: nox.Session) -> None:
         try:
             spec.action(session.posargs)
+        except Interrupted as exc:
+            # Containers are removed by now; stop nox too (exit 130), not just this session.
+            session.warn(str(exc))
+            raise KeyboardInterrupt from None
         except BakeError as exc:
             session.error(str(exc))
 

@@ -1,32 +1,39 @@
 """Every text the tool shows a person, rendered in one place: the plan printed before a
-run, the smoke-test summary (an image × platform table of pass/fail and seconds, then each
-failed check with its output), the push verdicts, and the ``list``/``show`` listings.
-Pure text from data, so it is tested without docker; the pipeline modules plan and act.
+run; while a test run goes, a progress line per finished check; at its end an image ×
+platform table of pass/fail and seconds, then each failed check with its output, and,
+when it is interrupted, what was left undone; the push verdicts; the CI plan; and the
+``list``/``show`` listings. Pure text from data (``Progress`` only adds the printing),
+so it is tested without docker; the pipeline modules plan and act.
 """
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from bake import recipe
 from bake.ciplan import CiPlan
 from bake.family import Family, Image
 from bake.naming import Variables, image_refs
 from bake.registry import Verdict
-from bake.smoke import Outcome
+from bake.smoke import Check, Outcome
 
 __all__ = [
     "Cell",
     "PlanView",
+    "Progress",
     "cells",
     "describe_image",
+    "progress_line",
     "render_attestations",
     "render_ci_plan",
     "render_failures",
+    "render_interrupted",
     "render_list",
     "render_plan",
     "render_show",
@@ -247,4 +254,53 @@ def render_ci_plan(plan: CiPlan) -> str:
     for image in plan.images:
         lines.append(f"    {image.name}: {', '.join(image.platforms)}")
         lines += [f"      → {tag}" for tag in image.tags]
+    return "\n".join(lines)
+
+
+def progress_line(done: int, total: int, outcome: Outcome) -> str:
+    """``[12/328] firefox linux/arm64 firefox-version pass 3.2s`` (a failure says why)."""
+    check = outcome.check
+    verdict = "pass" if outcome.passed else "FAIL"
+    why = "" if outcome.passed else f" ({outcome.reason})"
+    return (
+        f"[{done}/{total}] {check.image} {check.platform} {check.name} "
+        f"{verdict} {outcome.seconds:.1f}s{why}"
+    )
+
+
+class Progress:
+    """Prints a progress line per finished check and keeps the outcomes (thread-safe)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.outcomes: list[Outcome] = []
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.outcomes.append(outcome)
+            line = progress_line(len(self.outcomes), self.total, outcome)
+            print(line, file=self._stream or sys.stderr, flush=True)
+
+
+def render_interrupted(reason: str, checks: Sequence[Check], finished: Sequence[Outcome]) -> str:
+    """Why the run stopped, how far it got, and every check that did not run, per cell."""
+    ran = {id(outcome.check) for outcome in finished}
+    failed = sum(not outcome.passed for outcome in finished)
+    lines = [
+        f"{reason}: {len(finished)} of {len(checks)} checks finished "
+        f"({len(finished) - failed} passed, {failed} failed) before the run stopped; "
+        "its containers were removed"
+    ]
+    left: dict[tuple[str, str], list[str]] = {}
+    for check in checks:
+        if id(check) not in ran:
+            left.setdefault((check.image, check.platform), []).append(check.name)
+    if left:
+        lines.append(f"not run ({sum(len(names) for names in left.values())} checks):")
+        lines += [
+            f"  {image} on {platform}: {', '.join(names)}"
+            for (image, platform), names in left.items()
+        ]
     return "\n".join(lines)
