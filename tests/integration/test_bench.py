@@ -15,7 +15,7 @@ from benchmarks import builds, p1_generate, scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, render
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_records_of_run_are_its_stamped_records_and_what_was_built_on_them() -> None:

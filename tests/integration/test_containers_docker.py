@@ -24,7 +24,7 @@ from bake.smoke import Check, Outcome
 
 pytestmark = pytest.mark.docker
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 REGISTRY = "127.0.0.1:5000"
 IMAGE = "debian:bookworm-slim"  # mirrored by the local registry (scripts/setup-host.sh)

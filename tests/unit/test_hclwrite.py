@@ -19,7 +19,7 @@ from bake.family import load_family
 from bake.packages_targets import Text
 from benchmarks.families import write_generate_family
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAMILY_FILES = [
     REPO / "family.yaml",
     *sorted(REPO.glob("tests/fixtures/*/family.yaml")),
