@@ -1,6 +1,6 @@
 """bake.batch: grouping checks into one container per image × platform, the script, and
 splitting the container's output back into checks. (The script itself runs for real in
-tests/test_containers_docker.py: its `kill -9 -1` is only safe inside a container.)"""
+tests/integration/test_containers_docker.py: its `kill -9 -1` is only safe inside a container.)"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """bake.containers without docker: the command of a batch container. (Running batches,
-interrupts and sessions side by side: tests/test_containers_docker.py.)"""
+interrupts and sessions side by side: tests/integration/test_containers_docker.py.)"""
 
 from __future__ import annotations
 
