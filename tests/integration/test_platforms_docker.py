@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from bake import host, platforms, smoke
+from bake import containers, host, platforms, smoke
 
 
 @pytest.mark.docker
@@ -20,5 +20,5 @@ def test_architecture_check_passes_in_a_real_container(platform: str) -> None:
         ["docker", "pull", "-q", "--platform", platform, image], check=True, capture_output=True
     )
     host.check_binfmt([platform])
-    outcome = smoke.run_check(smoke.arch_check("debian", platform, image), timeout=120)
+    (outcome,) = containers.run_checks([smoke.arch_check("debian", platform, image)], timeout=120)
     assert outcome.passed, (outcome.reason, outcome.output)
