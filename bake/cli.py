@@ -13,6 +13,7 @@ from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
 from bake.naming import Variables, image_refs
+from bake.varcheck import check_variables, origins
 
 __all__ = ["default_config_path", "main"]
 
@@ -68,6 +69,7 @@ def cmd_list(args: argparse.Namespace, family: Family) -> int:
 def cmd_show(args: argparse.Namespace, family: Family) -> int:
     variables = Variables.from_env(family.config, os.environ)
     images = family.select(args.target)
+    check_variables(variables, origins(os.environ, {}, family.config.file))
     if args.json:
         print(json.dumps([_describe(i, variables) for i in images], indent=2))
         return 0

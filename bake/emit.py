@@ -144,7 +144,7 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
-    if image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+    if image.tier != "accelerator" or _differs_from_accelerator(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
     if image.parent is not None and (image.tier != "app" or image.parent != "base"):
@@ -169,8 +169,10 @@ def _tier_target(image: Image) -> str:
     return {"base": "_common", "app": "_app"}.get(image.tier, f"_{image.accelerator}")
 
 
-def _accelerator_dockerfile(family: Family, image: Image) -> str:
-    return next(s.dockerfile for s in family.config.accelerators if s.name == image.accelerator)
+def _differs_from_accelerator(family: Family, image: Image) -> bool:
+    """A per-app override: its own Dockerfile, or the shared one in its own context."""
+    spec = next(s for s in family.config.accelerators if s.name == image.accelerator)
+    return (image.dockerfile, image.context) != (spec.dockerfile, spec.context)
 
 
 def _inherited_platforms(family: Family, image: Image) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BakeError", "ConfigError", "HostError", "CommandError", "PipelineError"]
+__all__ = ["BakeError", "ConfigError", "HostError", "CommandError", "PipelineError", "UsageError"]
 
 
 class BakeError(Exception):
@@ -24,6 +24,12 @@ class ConfigError(BakeError):
         where = f"{file}:{line}" if line else file
         at = f" at {path}" if path else ""
         super().__init__(f"{where}: error{at}: {message}")
+
+
+class UsageError(BakeError):
+    """The command line asks for something the family does not have (e.g. a target)."""
+
+    exit_code = 2
 
 
 class HostError(BakeError):

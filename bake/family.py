@@ -12,8 +12,16 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
-from bake.errors import ConfigError
+from bake.config import (
+    NAME_MAX,
+    AcceleratorUse,
+    AppSpec,
+    Config,
+    ImageSpec,
+    SmokeTest,
+    load_config,
+)
+from bake.errors import ConfigError, UsageError
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "load_family", "resolve"]
@@ -85,18 +93,27 @@ class Family:
         """Every selectable name: images first, then groups."""
         return tuple(i.name for i in self.images) + tuple(g.name for g in self.groups)
 
+    def canonical(self, name: str) -> str:
+        """The target or group ``name`` stands for: an alias means its image."""
+        for image in self.images:
+            if name in image.aliases:
+                return image.name
+        if name not in self.names:
+            hint = difflib.get_close_matches(name, self.names, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise UsageError(
+                f"no target or group named {name!r}{maybe} (see `python -m bake list`)"
+            )
+        return name
+
     def select(self, name: str) -> tuple[Image, ...]:
-        """The images a target or group name stands for, in build order."""
-        wanted = self._expand(name, set())
+        """The images a target, alias or group name stands for, in build order."""
+        wanted = self._expand(self.canonical(name), set())
         return tuple(image for image in self.images if image.name in wanted)
 
     def _expand(self, name: str, seen: set[str]) -> set[str]:
         if name in (i.name for i in self.images):
             return {name}
-        if name not in (g.name for g in self.groups):
-            hint = difflib.get_close_matches(name, self.names, n=1)
-            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(self.config.file, "", f"no target or group named {name!r}{maybe}")
         if name in seen:
             return set()
         seen.add(name)
@@ -113,6 +130,7 @@ def load_family(path: Path) -> Family:
 
 def resolve(config: Config) -> Family:
     """Config → Family; raises ConfigError for relations that do not hold."""
+    _check_app_names(config)
     base = _base_image(config)
     apps = _app_images(config, base)
     variants = _variant_images(config, apps)
@@ -302,28 +320,60 @@ def _groups(
     return tuple(groups)
 
 
+# Names the emitter defines whatever the family says: the shared abstract targets and the
+# fixed groups. Every user-chosen or generated name is checked against them and each other.
+RESERVED = (
+    ("_common", "the abstract target '_common' shared by every image"),
+    ("_app", "the abstract target '_app' shared by every app"),
+    ("default", "the group 'default' that the family defines (bake's default)"),
+    ("all", "the group 'all' that the family defines (every image)"),
+    ("apps", "the group 'apps' that the family defines (every app)"),
+)
+
+
 def _check_unique_names(
     config: Config, images: tuple[Image, ...], groups: tuple[Group, ...]
 ) -> None:
-    """Targets, groups and published names (aliases) share one namespace."""
-    owner: dict[str, tuple[str, KeyPath]] = {}
-    for image in images:
-        names = [(image.name, f"image {image.name}")]
-        names += [(alias, f"alias of {image.name}") for alias in image.aliases]
-        for name, what in names:
-            if name in owner:
-                message = f"duplicate name {name!r}: {what} clashes with {owner[name][0]}"
-                raise _fail(config, _path_of(image), message)
-            owner[name] = (what, _path_of(image))
-    for group in groups:
-        if group.name in owner:
-            what, path = owner[group.name]
-            message = (
-                f"duplicate name {group.name!r}: {what} clashes with the group "
-                f"{group.name!r} that the family defines; rename it"
-            )
+    """Targets (abstract ones too), groups and published names (aliases) share one
+    namespace; a clash names both entries, reported at the later one."""
+    owner: dict[str, tuple[str, KeyPath]] = {name: (what, ()) for name, what in RESERVED}
+
+    def claim(name: str, what: str, path: KeyPath) -> None:
+        if name in owner:
+            first, first_path = owner[name]
+            where = f" at {render_path(first_path)}" if first_path else ""
+            message = f"duplicate name {name!r}: {what} clashes with {first}{where}; rename one"
             raise _fail(config, path, message)
-        owner[group.name] = (f"group {group.name}", ())
+        owner[name] = (what, path)
+
+    for image in images:
+        path = _path_of(image)
+        claim(image.name, _what(image), path)
+        if len(image.name) > NAME_MAX:
+            message = f"{_what(image)} is {len(image.name)} characters long (at most {NAME_MAX})"
+            raise _fail(config, path, message)
+        for i, alias in enumerate(image.aliases):
+            claim(alias, f"alias {alias!r} of {image.name}", (*path, "aliases", i))
+    for spec in config.accelerators:
+        what = f"the abstract target '_{spec.name}' of accelerator {spec.name!r}"
+        claim(f"_{spec.name}", what, ("accelerators", spec.name))
+    for group in groups:
+        if group.name not in owner or owner[group.name][1]:
+            claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
+
+
+def _what(image: Image) -> str:
+    if image.tier == "accelerator":
+        return (
+            f"the variant {image.name!r} (accelerator {image.accelerator!r} × app {image.parent!r})"
+        )
+    return f"{image.tier} {image.name!r}"
+
+
+def _group_path(group: Group) -> KeyPath:
+    if group.name.endswith("-all") and group.targets:
+        return ("apps", group.targets[0])
+    return ("accelerators", group.name)
 
 
 def _path_of(image: Image) -> KeyPath:
@@ -332,3 +382,11 @@ def _path_of(image: Image) -> KeyPath:
     if image.tier == "app":
         return ("apps", image.name)
     return ("accelerators", image.accelerator or "")
+
+
+def _check_app_names(config: Config) -> None:
+    """An app called ``base`` would be mistaken for the base image and silently dropped."""
+    for spec in config.apps:
+        if spec.name == "base":
+            message = "duplicate name 'base': app 'base' clashes with the base image at base; rename the app"
+            raise _fail(config, ("apps", "base"), message)

@@ -24,6 +24,7 @@ from bake import generated, host, registry, report, run, sbom, smoke
 from bake.errors import CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
+from bake.varcheck import check_variables, origins
 
 __all__ = [
     "Options",
@@ -109,6 +110,8 @@ def make_plan(
     family = load_family(config_path)
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
+    check_variables(variables, origins(env or {}, overrides or {}, family.config.file))
+    selection = family.canonical(selection)  # bake knows an alias only as its image
     return Plan(family, config_path, selection, images, variables, options or Options())
 
 
