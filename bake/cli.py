@@ -168,3 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `python -m bake show all | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as if killed by SIGPIPE, like other Unix tools

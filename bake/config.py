@@ -157,7 +157,8 @@ def load_config(path: Path) -> Config:
 
 def _read_config(doc: Document, root: Path) -> Config:
     data = read_mapping(doc, (), doc.data)
-    doc.check_keys((), data, _TOP_KEYS)
+    # x-… keys are ignored (as in Compose files): a place for anchors to merge (<<) from
+    doc.check_keys((), {k: v for k, v in data.items() if not k.startswith("x-")}, _TOP_KEYS)
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bake import pipeline, smoke
+from tests.ci import in_ci
 
 DOCKER_MARKERS = ("docker", "e2e")
 
@@ -39,10 +40,6 @@ def docker_unavailable() -> str | None:
     if proc.returncode != 0:
         return f"the Docker daemon does not answer: {proc.stderr.strip() or proc.stdout.strip()}"
     return None
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.hookimpl(tryfirst=True)

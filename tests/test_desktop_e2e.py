@@ -35,9 +35,11 @@ from typing import Self
 
 import pytest
 
+from tests.ci import in_ci
+
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
 IMAGE = os.environ.get("BAKE_E2E_IMAGE", "")
 WINDOW_CLASS = os.environ.get("BAKE_E2E_WINDOW_CLASS", "firefox")
 TIMEOUT = float(os.environ.get("BAKE_E2E_TIMEOUT", "180"))

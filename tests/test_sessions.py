@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from bake import pipeline, run, sessions
 from bake.errors import CommandError
 from bake.family import load_family
+from tests.ci import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILY = ROOT / "family.yaml"
@@ -190,8 +190,8 @@ def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None
         _lint(monkeypatch, 1, "WARNING: JSONArgsRecommended")
 
 
-@pytest.mark.skipif(shutil.which("nox") is None, reason="nox is not installed")
 def test_nox_lists_the_catalogue_as_json() -> None:
+    require_tool("nox")
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     proc = subprocess.run(
         ["nox", "-f", str(ROOT / "noxfile.py"), "-l", "--json", "-t", "build", "lint"],
