@@ -305,7 +305,7 @@ def _groups(
     config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]
 ) -> tuple[Group, ...]:
     everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
-    groups = [
+    groups = [  # FIXED_GROUPS first
         Group("default", "The whole family (same as 'all')", ("all",)),
         Group("all", "Every image of the family", everything),
         Group("apps", "Every app image (no accelerator variants)", tuple(a.name for a in apps)),
@@ -329,6 +329,9 @@ RESERVED = (
     ("all", "the group 'all' that the family defines (every image)"),
     ("apps", "the group 'apps' that the family defines (every app)"),
 )
+
+
+FIXED_GROUPS = ("default", "all", "apps")
 
 
 def _check_unique_names(
@@ -357,9 +360,8 @@ def _check_unique_names(
     for spec in config.accelerators:
         what = f"the abstract target '_{spec.name}' of accelerator {spec.name!r}"
         claim(f"_{spec.name}", what, ("accelerators", spec.name))
-    for group in groups:
-        if group.name not in owner or owner[group.name][1]:
-            claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
+    for group in groups[len(FIXED_GROUPS) :]:  # the fixed ones are reserved above
+        claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
 
 
 def _what(image: Image) -> str:
