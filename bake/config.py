@@ -292,7 +292,7 @@ def _description(doc: Document, path: KeyPath, value: Any) -> str:
 def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
     args = read_string_map(doc, path, value)
     for key in args:
-        if not ARG_RE.match(key):
+        if not ARG_RE.fullmatch(key):
             doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
     return args
 
@@ -300,7 +300,7 @@ def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
 def _labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
     labels = read_string_map(doc, path, value)
     for key in labels:
-        if not LABEL_KEY_RE.match(key):
+        if not LABEL_KEY_RE.fullmatch(key):
             doc.fail(
                 (*path, key),
                 f"{key!r} is not a label key: expected letters, digits, '.', '_', '/' and '-', "
@@ -311,7 +311,7 @@ def _labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
 
 def _name(doc: Document, path: KeyPath, value: Any) -> str:
     name = read_string(doc, path, value)
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         doc.fail(
             path,
             f"{name!r} is not a valid image/target name: expected lowercase letters and "
@@ -362,7 +362,7 @@ def _registry(doc: Document, value: Any) -> str:
 def registry_problem(registry: str) -> str | None:
     """Why ``registry`` (one or several, comma-separated) is not valid, or None."""
     for part in registry.split(","):
-        if not REGISTRY_RE.match(part):
+        if not REGISTRY_RE.fullmatch(part):
             return (
                 f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
                 "(comma-separate several, no spaces)"
@@ -372,6 +372,6 @@ def registry_problem(registry: str) -> str | None:
 
 def _tag(doc: Document, path: KeyPath, value: Any) -> str:
     tag = read_string(doc, path, value)
-    if not TAG_RE.match(tag):
+    if not TAG_RE.fullmatch(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag

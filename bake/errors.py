@@ -23,7 +23,9 @@ class ConfigError(BakeError):
         self.message = message
         where = f"{file}:{line}" if line else file
         at = f" at {path}" if path else ""
-        super().__init__(f"{where}: error{at}: {message}")
+        text = f"{where}: error{at}: {message}"
+        # one line, always: a stray newline (in a file name, say) must not split it
+        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class UsageError(BakeError):

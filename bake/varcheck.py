@@ -51,10 +51,10 @@ def _problems(v: Variables) -> list[tuple[str, str]]:
         problems.append(("REGISTRY", problem))
     if v.TAG:
         for tag in v.TAG.split(","):
-            if not TAG_RE.match(tag):
+            if not TAG_RE.fullmatch(tag):
                 message = f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}, comma-separated, no spaces)"
                 problems.append(("TAG", message))
-    if v.VERSION and not SEMVER_RE.match(v.VERSION):
+    if v.VERSION and not SEMVER_RE.fullmatch(v.VERSION):
         problems.append(
             (
                 "VERSION",
@@ -62,12 +62,12 @@ def _problems(v: Variables) -> list[tuple[str, str]]:
                 f"for a plain tag use TAG={v.VERSION} instead",
             )
         )
-    if v.SHA and not SHA_RE.match(v.SHA):
+    if v.SHA and not SHA_RE.fullmatch(v.SHA):
         problems.append(("SHA", f"{v.SHA!r} is not a git commit: expected 7 to 40 hex digits"))
     if v.CREATED and not _rfc3339(v.CREATED):
         message = f"{v.CREATED!r} is not an RFC 3339 time (e.g. 2026-11-28T09:00:00Z)"
         problems.append(("CREATED", message))
-    if v.CACHE_REGISTRY and not REGISTRY_RE.match(v.CACHE_REGISTRY):
+    if v.CACHE_REGISTRY and not REGISTRY_RE.fullmatch(v.CACHE_REGISTRY):
         message = f"{v.CACHE_REGISTRY!r} is not one registry/namespace (e.g. ghcr.io/you/cache)"
         problems.append(("CACHE_REGISTRY", message))
     if not problems and not tags(v):
@@ -76,7 +76,7 @@ def _problems(v: Variables) -> list[tuple[str, str]]:
 
 
 def _rfc3339(text: str) -> bool:
-    if not RFC3339_RE.match(text):
+    if not RFC3339_RE.fullmatch(text):
         return False
     try:
         datetime.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -32,14 +34,21 @@ KeyPath = tuple[str | int, ...]
 
 
 def render_path(path: KeyPath) -> str:
-    """``("apps", "firefox", "tests", 0)`` → ``apps.firefox.tests[0]``."""
+    """``("apps", "firefox", "tests", 0)`` → ``apps.firefox.tests[0]``; a key with other
+    characters than letters, digits and ``._/-`` is quoted (``labels["a b"]``), so the
+    path stays on one line and says exactly which key is meant."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
             text += f".{part}" if text else part
     return text
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_./-]+")
 
 
 class Document:

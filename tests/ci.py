@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 
-__all__ = ["CI_VALUES", "in_ci", "require_tool", "unavailable"]
+__all__ = ["CI_VALUES", "examples", "in_ci", "require_tool", "unavailable"]
 
 CI_VALUES = ("1", "true", "yes")
 
@@ -35,3 +35,11 @@ def require_tool(name: str, hint: str = "bash scripts/setup-host.sh installs it"
     """Skip (or under CI fail) unless the command ``name`` is on PATH."""
     if shutil.which(name) is None:
         unavailable(f"{name} is not installed ({hint})")
+
+
+def examples(divisor: int = 1) -> int:
+    """A property test's example count: the active hypothesis profile's (dev 60, ci 300,
+    long 3000; see conftest.py) divided by how costly one example is."""
+    from hypothesis import settings
+
+    return max(10, settings.default.max_examples // divisor)

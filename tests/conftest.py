@@ -15,11 +15,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bake import pipeline, smoke
 from tests.ci import in_ci
 
 DOCKER_MARKERS = ("docker", "e2e")
+
+# Hypothesis example budgets: "dev" on a developer's machine, "ci" under CI, "long" for a
+# hunt (pytest --hypothesis-profile long). Property tests scale their own count from
+# settings.default (tests/ci.py:examples), because each example may run buildx.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("dev", max_examples=60, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=300, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("long", max_examples=3000, **_COMMON)  # type: ignore[arg-type]
+settings.load_profile("ci" if in_ci() else "dev")
 
 
 @functools.cache

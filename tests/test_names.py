@@ -166,24 +166,42 @@ INVALID = {
     ),
     "empty label key": (
         FAMILY + 'labels: {"": x}\n',
-        "labels.",
+        'labels[""]',
         "'' is not a label key",
     ),
-    "label key with =": (FAMILY + 'labels: {"a=b": x}\n', "labels.a=b", "is not a label key"),
+    "label key with =": (FAMILY + 'labels: {"a=b": x}\n', 'labels["a=b"]', "is not a label key"),
     "label key with a newline": (
         FAMILY + 'labels: {"a\\nb": x}\n',
-        "labels.a\nb",
+        'labels["a\\nb"]',
         "is not a label key",
     ),
     "label key with ${": (
         FAMILY.replace(
             "    description: VLC\n", '    description: VLC\n    labels: {"a${X}": x}\n'
         ),
-        "apps.vlc.labels.a${X}",
+        'apps.vlc.labels["a${X}"]',
         "is not a label key",
     ),
-    "label key with %{": (FAMILY + 'labels: {"a%{x}": x}\n', "labels.a%{x}", "is not a label key"),
-    "label key with a space": (FAMILY + 'labels: {"a b": x}\n', "labels.a b", "is not a label key"),
+    "name with a trailing newline": (
+        FAMILY.replace("  vlc:\n", '  "vlc\\n":\n'),
+        'apps["vlc\\n"]',
+        "'vlc\\n' is not a valid image/target name",
+    ),
+    "tag with a trailing newline": (
+        FAMILY + 'tags: ["x\\n"]\n',
+        "tags[0]",
+        "is not a valid image tag",
+    ),
+    "label key with %{": (
+        FAMILY + 'labels: {"a%{x}": x}\n',
+        'labels["a%{x}"]',
+        "is not a label key",
+    ),
+    "label key with a space": (
+        FAMILY + 'labels: {"a b": x}\n',
+        'labels["a b"]',
+        "is not a label key",
+    ),
 }
 
 
