@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bake.family import Family, load_family
@@ -69,6 +69,9 @@ VARIABLES = st.fixed_dictionaries(
 
 @settings(max_examples=examples(6))
 @given(env=VARIABLES)
+@example(env={"VERSION": "v"})  # buildx: version label "", the model once said "latest"
+@example(env={"REGISTRY": "", "TAG": ""})
+@example(env={"TAG": ",", "VERSION": "v1.2.3", "SHA": "abc"})
 def test_fuzzed_variables_resolve_as_the_model_says(
     fixture_family: tuple[Family, Path], env: dict[str, str]
 ) -> None:
