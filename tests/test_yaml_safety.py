@@ -209,3 +209,13 @@ apps:
     code, err = generate(tmp_path, text.encode(), capsys)
     assert_one_clean_error(tmp_path, code, err, 9, "'linux/mips' is not a platform")
     assert " at apps.firefox.platforms[0]: " in err
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A text that cannot be encoded (a lone surrogate) once left .docker-bake.hcl.* behind."""
+    from bake.errors import BakeError
+    from bake.generated import write_files
+
+    with pytest.raises(BakeError, match="cannot write"):
+        write_files({tmp_path / "docker-bake.hcl": "ok", tmp_path / "docker-bake.json": "\ud800"})
+    assert list(tmp_path.iterdir()) == []
