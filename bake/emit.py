@@ -157,11 +157,15 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
     target["cache-from"] = Expr(f'cache_from("{image.name}")')
     target["cache-to"] = Expr(f'cache_to("{image.name}")')
-    target["labels"] = {
+    own = {
         "org.opencontainers.image.title": image.name,
         "org.opencontainers.image.description": image.description,
-        **(image.labels if image.tier != "accelerator" else {}),
     }
+    # A variant's labels are its accelerator's, in _<accelerator>; the target's own title
+    # and description would beat them there, so a label the user set for those keys
+    # comes down to the target too (the image's labels always win, as for apps).
+    labels = image.labels if image.tier != "accelerator" else {}
+    target["labels"] = {**own, **labels, **{k: v for k, v in image.labels.items() if k in own}}
     return _drop_empty(target)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from bake import cli
@@ -139,8 +139,31 @@ def _run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+# Found by this fuzzer: an accelerator's own title label lost to the variant's default.
+ACCELERATOR_TITLE = {
+    "base": {"description": "x"},
+    "apps": {"a": {"description": "x"}},
+    "accelerators": {"b": {"description": "x", "labels": {"org.opencontainers.image.title": "x"}}},
+}
+CONTEXT_OVERRIDE = {  # the shared Dockerfile in the app's own context (issue 11)
+    "base": {"description": "x"},
+    "apps": {
+        "a": {
+            "description": "x",
+            "accelerators": {
+                "gpu": {"dockerfile": "dockerfiles/accelerators/gpu/Dockerfile", "context": "ctx"}
+            },
+        }
+    },
+    "accelerators": {"gpu": {"description": "x"}},
+}
+
+
 @settings(max_examples=examples(3))
 @given(data=FAMILY)
+@example(data=ACCELERATOR_TITLE)
+@example(data=CONTEXT_OVERRIDE)
+@example(data={**CONTEXT_OVERRIDE, "accelerators": {"app": {"description": "x"}}})
 def test_random_families_fail_cleanly_or_resolve_exactly(
     tmp_path: Path, data: dict[str, Any]
 ) -> None:
