@@ -12,16 +12,9 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bake.config import (
-    NAME_MAX,
-    AcceleratorUse,
-    AppSpec,
-    Config,
-    ImageSpec,
-    SmokeTest,
-    load_config,
-)
+from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
 from bake.errors import ConfigError, UsageError
+from bake.namespace import check_app_names, check_unique_names
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "load_family", "resolve"]
@@ -130,13 +123,13 @@ def load_family(path: Path) -> Family:
 
 def resolve(config: Config) -> Family:
     """Config → Family; raises ConfigError for relations that do not hold."""
-    _check_app_names(config)
+    check_app_names(config)
     base = _base_image(config)
     apps = _app_images(config, base)
     variants = _variant_images(config, apps)
     images = (base, *apps, *variants)
     groups = _groups(config, apps, variants)
-    _check_unique_names(config, images, groups)
+    check_unique_names(config, images, groups)
     return Family(config=config, images=images, groups=groups)
 
 
@@ -305,7 +298,7 @@ def _groups(
     config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]
 ) -> tuple[Group, ...]:
     everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
-    groups = [  # FIXED_GROUPS first
+    groups = [  # namespace.FIXED_GROUPS first
         Group("default", "The whole family (same as 'all')", ("all",)),
         Group("all", "Every image of the family", everything),
         Group("apps", "Every app image (no accelerator variants)", tuple(a.name for a in apps)),
@@ -318,77 +311,3 @@ def _groups(
         members = (app.name, *(v.name for v in variants if v.parent == app.name))
         groups.append(Group(f"{app.name}-all", f"{app.name} and its accelerator variants", members))
     return tuple(groups)
-
-
-# Names the emitter defines whatever the family says: the shared abstract targets and the
-# fixed groups. Every user-chosen or generated name is checked against them and each other.
-RESERVED = (
-    ("_common", "the abstract target '_common' shared by every image"),
-    ("_app", "the abstract target '_app' shared by every app"),
-    ("default", "the group 'default' that the family defines (bake's default)"),
-    ("all", "the group 'all' that the family defines (every image)"),
-    ("apps", "the group 'apps' that the family defines (every app)"),
-)
-
-
-FIXED_GROUPS = ("default", "all", "apps")
-
-
-def _check_unique_names(
-    config: Config, images: tuple[Image, ...], groups: tuple[Group, ...]
-) -> None:
-    """Targets (abstract ones too), groups and published names (aliases) share one
-    namespace; a clash names both entries, reported at the later one."""
-    owner: dict[str, tuple[str, KeyPath]] = {name: (what, ()) for name, what in RESERVED}
-
-    def claim(name: str, what: str, path: KeyPath) -> None:
-        if name in owner:
-            first, first_path = owner[name]
-            where = f" at {render_path(first_path)}" if first_path else ""
-            message = f"duplicate name {name!r}: {what} clashes with {first}{where}; rename one"
-            raise _fail(config, path, message)
-        owner[name] = (what, path)
-
-    for image in images:
-        path = _path_of(image)
-        claim(image.name, _what(image), path)
-        if len(image.name) > NAME_MAX:
-            message = f"{_what(image)} is {len(image.name)} characters long (at most {NAME_MAX})"
-            raise _fail(config, path, message)
-        for i, alias in enumerate(image.aliases):
-            claim(alias, f"alias {alias!r} of {image.name}", (*path, "aliases", i))
-    for spec in config.accelerators:
-        what = f"the abstract target '_{spec.name}' of accelerator {spec.name!r}"
-        claim(f"_{spec.name}", what, ("accelerators", spec.name))
-    for group in groups[len(FIXED_GROUPS) :]:  # the fixed ones are reserved above
-        claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
-
-
-def _what(image: Image) -> str:
-    if image.tier == "accelerator":
-        return (
-            f"the variant {image.name!r} (accelerator {image.accelerator!r} × app {image.parent!r})"
-        )
-    return f"{image.tier} {image.name!r}"
-
-
-def _group_path(group: Group) -> KeyPath:
-    if group.name.endswith("-all") and group.targets:
-        return ("apps", group.targets[0])
-    return ("accelerators", group.name)
-
-
-def _path_of(image: Image) -> KeyPath:
-    if image.tier == "base":
-        return ("base",)
-    if image.tier == "app":
-        return ("apps", image.name)
-    return ("accelerators", image.accelerator or "")
-
-
-def _check_app_names(config: Config) -> None:
-    """An app called ``base`` would be mistaken for the base image and silently dropped."""
-    for spec in config.apps:
-        if spec.name == "base":
-            message = "duplicate name 'base': app 'base' clashes with the base image at base; rename the app"
-            raise _fail(config, ("apps", "base"), message)
