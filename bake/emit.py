@@ -206,9 +206,12 @@ def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
 def hcl_string(text: str) -> str:
     """A quoted HCL string literal that evaluates to exactly ``text``."""
     out = []
-    for char in text:
+    for i, char in enumerate(text):
         if char == "\\":
             out.append("\\\\")
+        elif char == '"' and text.startswith("${", i + 1):
+            # python-hcl2's writer drops the quote of \" right before $${…}: write \u0022
+            out.append("\\u0022")
         elif char == '"':
             out.append('\\"')
         elif char == "\n":

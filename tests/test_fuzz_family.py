@@ -162,6 +162,7 @@ CONTEXT_OVERRIDE = {  # the shared Dockerfile in the app's own context (issue 11
 @settings(max_examples=examples(3))
 @given(data=FAMILY)
 @example(data=ACCELERATOR_TITLE)
+@example(data={**ACCELERATOR_TITLE, "args": {"A": '"${}'}})  # a quote lost before ${…}
 @example(data=CONTEXT_OVERRIDE)
 @example(data={**CONTEXT_OVERRIDE, "accelerators": {"app": {"description": "x"}}})
 def test_random_families_fail_cleanly_or_resolve_exactly(
