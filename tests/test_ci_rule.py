@@ -53,25 +53,34 @@ def test_missing_tools_skip_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
             require()
 
 
+def _reads_ci(node: ast.AST) -> bool:
+    """``os.environ.get("CI")``, ``os.getenv("CI")`` or ``os.environ["CI"]``."""
+    if isinstance(node, ast.Call) and node.args:
+        func = ast.unparse(node.func)
+        first = node.args[0]
+        is_ci = isinstance(first, ast.Constant) and first.value == "CI"
+        return is_ci and (func.endswith("environ.get") or func.endswith("getenv"))
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+        return isinstance(node.slice, ast.Constant) and node.slice.value == "CI"
+    return False
+
+
 def test_no_test_skips_around_the_rule() -> None:
     """skipif, pytest.skip and CI lookups live in tests/ci.py (and the docker hook of
     conftest.py), so no test can skip under CI by its own rule."""
     allowed = {"ci.py", "conftest.py", "test_ci_rule.py", "test_conftest.py"}  # the rule itself
-    offenders = []
+    offenders: set[str] = set()
     for path in sorted(TESTS.glob("*.py")):
         if path.name in allowed:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            text = (
-                ast.unparse(node)
-                if isinstance(node, (ast.Attribute, ast.Subscript, ast.Call))
-                else ""
-            )
-            if text in ("pytest.skip", "pytest.mark.skipif", "pytest.importorskip"):
-                offenders.append(f"{path.name}:{node.lineno}: {text}")
-            if isinstance(node, ast.Constant) and node.value == "CI":
-                offenders.append(f"{path.name}:{node.lineno}: reads CI itself")
-    assert offenders == [], "use tests.ci.unavailable/require_tool: " + ", ".join(offenders)
+            if isinstance(node, (ast.Attribute, ast.Call)):
+                text = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+                if text in ("pytest.skip", "pytest.mark.skipif", "pytest.importorskip"):
+                    offenders.add(f"{path.name}:{node.lineno}: {text}")
+            if _reads_ci(node):
+                offenders.add(f"{path.name}:{getattr(node, 'lineno', 0)}: reads CI itself")
+    assert not offenders, "use tests.ci.unavailable/require_tool: " + ", ".join(sorted(offenders))
 
 
 def test_nox_shows_a_bad_family_file_as_one_line(tmp_path: Path) -> None:
