@@ -8,7 +8,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from bake.ciplan import CiPlan, make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -122,6 +124,78 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace, family: Family) -> int:
+    selection = "all" if args.selection == "default" else args.selection
+    variables = Variables.from_env(family.config, os.environ)
+    images = family.select(selection)
+    selection = family.canonical(selection)  # an alias plans its image
+    check_variables(variables, origins(os.environ, {}, family.config.file))
+    plan = make_ci_plan(family, selection, images, variables, args.per_image)
+    if args.json:
+        print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
+    else:
+        print(_render_plan(plan))
+    return 0
+
+
+def _render_plan(plan: CiPlan) -> str:
+    lines = [f"CI plan for {plan.selection!r}: {len(plan.jobs)} build jobs, then one merge"]
+    for job in plan.jobs:
+        qemu = " (QEMU)" if job.qemu else ""
+        lines.append(
+            f"  build {job.id}: {job.platform} on {job.runner}{qemu}: {' '.join(job.targets)}"
+        )
+    lines.append("  merge:")
+    for image in plan.images:
+        lines.append(f"    {image.name}: {', '.join(image.platforms)}")
+        lines += [f"      → {tag}" for tag in image.tags]
+    return "\n".join(lines)
+
+
+def _publish_plan(args: argparse.Namespace) -> Any:
+    """The pipeline plan of ``stage``/``merge``: NAME=value assignments set bake variables."""
+    from bake import pipeline, sessions  # the pipeline is only needed by these verbs
+
+    overrides, rest = sessions.split_posargs(args.assignments)
+    if rest:
+        raise ConfigError("arguments", "", f"expected NAME=value bake variables, got {rest}")
+    options = pipeline.Options.from_env(os.environ)
+    platforms = [p for value in args.platform or [] for p in value.split(",") if p]
+    return pipeline.make_plan(
+        args.config, args.target, overrides, options, os.environ, tuple(platforms)
+    )
+
+
+def cmd_stage(args: argparse.Namespace, family: Family) -> int:
+    from bake import pipeline
+
+    pipeline.stage(_publish_plan(args), args.digests)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace, family: Family) -> int:
+    from bake import pipeline
+
+    pipeline.merge(_publish_plan(args), args.digests)
+    return 0
+
+
+def _publish_parsers(sub: Any) -> None:
+    stage = sub.add_parser(
+        "stage", help="build and test (--platform), upload by digest, write records to --digests"
+    )
+    merge = sub.add_parser("merge", help="tag the staged uploads of --digests DIR, then verify")
+    for parser, func in ((stage, cmd_stage), (merge, cmd_merge)):
+        parser.add_argument("target", help="target or group")
+        parser.add_argument("--digests", type=Path, required=True, help="the records folder")
+        parser.add_argument("assignments", nargs="*", metavar="NAME=value")
+        parser.set_defaults(func=func)
+    stage.add_argument(
+        "--platform", action="append", help="only these platforms (comma-separated, repeatable)"
+    )
+    merge.set_defaults(platform=None)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bake",
@@ -152,12 +226,25 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
     matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
     matrix.set_defaults(func=cmd_matrix)
+    plan = sub.add_parser("plan", help="the CI plan: build jobs by platform, what merge sets")
+    plan.add_argument("selection", nargs="?", default="all", help="target or group (default all)")
+    plan.add_argument("--per-image", action="store_true", help="one job per image × platform")
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    plan.set_defaults(func=cmd_plan)
+
+    _publish_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not hasattr(args, "assignments"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # NAME=value after the options (argparse stops filling positionals there)
+        args.assignments = [*args.assignments, *extra]
     args.config = args.config or default_config_path()
     try:
         family = load_family(args.config)

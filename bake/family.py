@@ -94,9 +94,7 @@ class Family:
         if name not in self.names:
             hint = difflib.get_close_matches(name, self.names, n=1)
             maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise UsageError(
-                f"no target or group named {name!r}{maybe} (see `python -m bake list`)"
-            )
+            raise UsageError(f"no target or group named {name!r}{maybe}")
         return name
 
     def select(self, name: str) -> tuple[Image, ...]:

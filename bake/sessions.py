@@ -1,7 +1,8 @@
 """What the noxfile asks for: the list of sessions, built from the family, and what each
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
-Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``.
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
+and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>``.
 Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``setup-host``.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 (``nox -k`` parses its argument as a Python expression and cannot name them).
@@ -16,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import generated, pipeline, run
-from bake.errors import CommandError
+from bake import lint, pipeline, run
+from bake.errors import ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
 
@@ -28,11 +29,12 @@ __all__ = [
     "by_name",
     "catalogue",
     "config_path",
+    "split_options",
     "split_posargs",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push")
+ACTIONS = ("build", "test", "push", "stage", "merge")
 DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
@@ -69,13 +71,43 @@ def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ..
     return variables, tuple(rest)
 
 
-def _pipeline_action(path: Path, action: str, selection: str) -> Action:
-    step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
+def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None, list[str]]:
+    """``--platform P[,P…]`` (repeatable) and ``--digests DIR`` out of the posargs."""
+    platforms: list[str] = []
+    digests: Path | None = None
+    rest: list[str] = []
+    args = iter(posargs)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name in ("--platform", "--digests"):
+            value = value if eq else next(args, "")
+            if not value:
+                raise ConfigError("arguments", name, "expected a value after it")
+            if name == "--platform":
+                platforms += [p for p in value.split(",") if p]
+            else:
+                digests = Path(value)
+        else:
+            rest.append(arg)
+    return tuple(platforms), digests, rest
 
+
+def _pipeline_action(path: Path, action: str, selection: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        overrides, buildx_args = split_posargs(posargs)
+        platforms, digests, rest = split_options(posargs)
+        overrides, buildx_args = split_posargs(rest)
         options = pipeline.Options.from_env(os.environ, buildx_args)
-        step(pipeline.make_plan(path, selection, overrides, options, os.environ))
+        plan = pipeline.make_plan(path, selection, overrides, options, os.environ, platforms)
+        if action in ("stage", "merge"):
+            if digests is None:
+                raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
+            (pipeline.stage if action == "stage" else pipeline.merge)(plan, digests)
+        elif digests is not None:
+            raise ConfigError(
+                "arguments", "--digests", f"only stage and merge take it, not {action}"
+            )
+        else:
+            {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action](plan)
 
     return act
 
@@ -84,6 +116,8 @@ _VERBS = {
     "build": "Build {what} for {platforms} into the local image store",
     "test": "Build, then smoke-test {what} under QEMU on {platforms}",
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+    "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
+    "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
 }
 
 
@@ -126,43 +160,9 @@ def _python_module(*args: str) -> Action:
     return act
 
 
-# Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
-# asks Docker Hub for docker/dockerfile:1.8, which hosts without Docker Hub cannot reach.
-_NO_LINT_FRONTEND = "unsupported request frontend.lint"
-
-
-def _bake_check(family: Family, posargs: Sequence[str]) -> None:
-    """``buildx bake --call check all``; on engines that cannot lint, say so and go on."""
-    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--call", "check", "all", *posargs]
-    proc = run.run(cmd, cwd=family.root, capture=True, check=False)
-    sys.stdout.write(proc.stdout)
-    if proc.returncode == 0:
-        sys.stderr.write(proc.stderr)
-    elif _NO_LINT_FRONTEND in proc.stderr:
-        print(
-            "note: `buildx bake --call check` cannot run here: this Docker Engine's BuildKit "
-            "cannot lint Dockerfiles and docker/dockerfile:1.8 (Docker Hub) is out of reach "
-            "(Docker Engine >= 27 lints without it); checking that the bake file resolves instead",
-            file=sys.stderr,
-        )
-        run.run(
-            ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
-            cwd=family.root,
-            capture=True,
-        )
-    else:
-        raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
-
-
 def _lint(path: Path, family: Family) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        dockerfiles = sorted({image.dockerfile for image in family.images})
-        run.run(["hadolint", *dockerfiles], cwd=family.root)
-        run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "mypy"], cwd=ROOT)
-        generated.write_files(generated.expected_files(family, path))
-        _bake_check(family, posargs)
+        lint.lint(path, family, ROOT, posargs)
 
     return act
 
@@ -188,7 +188,8 @@ def _chores(path: Path, family: Family) -> list[SessionSpec]:
         ),
         SessionSpec(
             "lint",
-            "hadolint every Dockerfile, ruff and mypy --strict on bake/, `buildx bake --call check all`",
+            "hadolint, ruff, mypy --strict, actionlint + zizmor on the workflows, "
+            "`buildx bake --call check` on every target",
             ("lint", "ci"),
             _lint(path, family),
         ),
