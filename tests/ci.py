@@ -38,8 +38,8 @@ def require_tool(name: str, hint: str = "bash scripts/setup-host.sh installs it"
 
 
 def examples(divisor: int = 1) -> int:
-    """A property test's example count: the active hypothesis profile's (dev 60, ci 300,
-    long 3000; see conftest.py) divided by how costly one example is."""
+    """A property test's example count: the active hypothesis profile's (dev 60, ci 200,
+    long 2000; see conftest.py) divided by how costly one example is."""
     from hypothesis import settings
 
     return max(10, settings.default.max_examples // divisor)

@@ -27,8 +27,8 @@ DOCKER_MARKERS = ("docker", "e2e")
 # settings.default (tests/ci.py:examples), because each example may run buildx.
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 settings.register_profile("dev", max_examples=60, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("ci", max_examples=300, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("long", max_examples=3000, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=200, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("long", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
 settings.load_profile("ci" if in_ci() else "dev")
 
 
