@@ -209,6 +209,9 @@ def hcl_string(text: str) -> str:
     for i, char in enumerate(text):
         if char == "\\":
             out.append("\\\\")
+        elif char == "%" and text.startswith("%", i + 1):
+            # python-hcl2's writer cannot read back %%%{ (our %%{ escaped): write \u0025
+            out.append("\\u0025")
         elif char == '"' and text.startswith("${", i + 1):
             # python-hcl2's writer drops the quote of \" right before $${…}: write \u0022
             out.append("\\u0022")

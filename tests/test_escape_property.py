@@ -54,6 +54,8 @@ ANY_KEY = st.one_of(
 @given(description=DESCRIPTION, label=TEXT, arg=TEXT, key=LABEL_KEY)
 # found by tests/test_fuzz_family.py: python-hcl2 dropped a quote right before ${…}
 @example(description='"${}', label='a"${x}b"${y}', arg='"${"}', key="a")
+# found by this test: python-hcl2 could not write an escaped %%{ (a traceback)
+@example(description="0", label="%%{{", arg="${%%{{", key="0")
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str, key: str
 ) -> None:
