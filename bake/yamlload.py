@@ -134,6 +134,9 @@ def _check_nodes(file: str, root: yaml.Node | None) -> None:
             if "\x00" in node.value:  # no label, arg or command can carry it into an image
                 message = "a string holds a NUL character (\\0), which no image can carry"
                 raise ConfigError(file, "", message, _line(node.start_mark))
+            if "\r" in node.value:  # buildx reads "\r$$${" from bake JSON as "\r$$${"
+                message = "a string holds a carriage return (\\r); use \\n for line breaks"
+                raise ConfigError(file, "", message, _line(node.start_mark))
         elif isinstance(node, yaml.MappingNode):
             stack += [part for pair in node.value for part in pair]
         elif isinstance(node, yaml.SequenceNode):

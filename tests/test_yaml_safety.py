@@ -49,6 +49,7 @@ BAD = {
     "non-UTF-8 byte": (GOOD.encode() + b"vendor: caf\xe9\n", 7, "not UTF-8 text (byte 0xe9"),
     "lone surrogate escape": (GOOD.encode() + b'vendor: "\\uD800"\n', 7, "invalid"),
     "NUL escape": (GOOD.encode() + b'vendor: "a\\0b"\n', 7, "a string holds a NUL character"),
+    "carriage return escape": (GOOD.encode() + b'vendor: "a\\rb"\n', 7, "carriage return"),
     "control character": (GOOD.encode() + b"vendor: a\x01b\n", 7, "control character U+0001"),
     "DEL character": (GOOD.encode() + b"vendor: a\x7fb\n", 7, "control character U+007F"),
     "very deep nesting": (
