@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
 from bake.errors import ConfigError, UsageError
 from bake.namespace import check_app_names, check_unique_names
+from bake.recipe import ALL_PLATFORMS, Recipe
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "load_family", "resolve"]
@@ -39,6 +40,7 @@ class Image:
     labels: dict[str, str]
     tests: tuple[SmokeTest, ...]  # inherited down the chain, the base's first
     aliases: tuple[str, ...]
+    recipe: Recipe | None = None  # built from packages by the shared Dockerfile
 
     @property
     def context_name(self) -> str | None:
@@ -128,6 +130,7 @@ def resolve(config: Config) -> Family:
     images = (base, *apps, *variants)
     groups = _groups(config, apps, variants)
     check_unique_names(config, images, groups)
+    _check_packages(config, images)
     return Family(config=config, images=images, groups=groups)
 
 
@@ -182,6 +185,7 @@ def _image(
         labels=dict(spec.labels),
         tests=tests,
         aliases=spec.aliases if accelerator is None else (),
+        recipe=None if "dockerfile" in overrides else spec.recipe,
     )
 
 
@@ -309,3 +313,30 @@ def _groups(
         members = (app.name, *(v.name for v in variants if v.parent == app.name))
         groups.append(Group(f"{app.name}-all", f"{app.name} and its accelerator variants", members))
     return tuple(groups)
+
+
+def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
+    """An image built from packages installs at least one on every platform it is built for
+    (a per-platform list may leave one out by mistake)."""
+    for image in images:
+        recipe = image.recipe
+        if recipe is None:
+            continue
+        for platform in image.platforms:
+            if not recipe.packages_for(platform):
+                listed = ", ".join(recipe.platform_packages) or "none"
+                raise _fail(
+                    config,
+                    (*_path_of(image), "packages"),
+                    f"{image.name} is built for {platform} but installs no package there "
+                    f"(lists for: {listed}); add packages under {ALL_PLATFORMS!r} or "
+                    f"{platform!r}, or restrict the platforms",
+                )
+
+
+def _path_of(image: Image) -> KeyPath:
+    if image.tier == "base":
+        return ("base",)
+    if image.tier == "app":
+        return ("apps", image.name)
+    return ("accelerators", image.accelerator or "")

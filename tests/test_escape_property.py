@@ -57,6 +57,7 @@ ANY_KEY = st.one_of(
 @example(description='"${}', label='a"${x}b"${y}', arg='"${"}', key="a")
 # found by this test: python-hcl2 could not write an escaped %%{ (a traceback)
 @example(description="0", label="%%{{", arg="${%%{{", key="0")
+@example(description='say "${X}"', label='"${', arg='\\"${Y}"', key="b")  # \"$${ mangled
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str, key: str
 ) -> None:

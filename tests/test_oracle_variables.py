@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _generated(source: Path, folder: Path) -> Family:
     shutil.copy(source, folder / "family.yaml")
+    for sibling in source.parent.iterdir():  # the `files` folders must exist
+        if sibling.is_dir() and not sibling.name.startswith("."):
+            (folder / sibling.name).symlink_to(sibling)
     family = load_family(folder / "family.yaml")
     write_files(expected_files(family, folder / "family.yaml"))
     return family
@@ -118,18 +121,19 @@ def test_reference_release_literally(reference: Path) -> None:
         "org.opencontainers.image.version": "2.10.3",
     }
     assert firefox["platforms"] == ["linux/amd64", "linux/arm64", "linux/arm/v7"]
-    assert firefox["contexts"] == {"base": "target:base"}
-    assert (firefox["context"], firefox["dockerfile"]) == ("dockerfiles/apps/firefox", "Dockerfile")
+    # firefox and its nvidia variant are YAML-only (packages): the shared inline Dockerfile
+    assert firefox["contexts"] == {"base": "target:base", "files": "dockerfiles/apps/firefox"}
+    assert firefox["context"] == "." and "dockerfile-inline" in firefox
     nvidia = printed["target"]["nvidia-firefox"]
     assert nvidia["tags"] == _tags(
         ["127.0.0.1:5000/ci", "ghcr.io/x"], ["nvidia-firefox"], release_tags
     )
     assert nvidia["platforms"] == ["linux/amd64", "linux/arm64"]
-    assert nvidia["contexts"] == {"app": "target:firefox"}
-    assert (nvidia["context"], nvidia["dockerfile"]) == (
-        "dockerfiles/accelerators/nvidia",
-        "Dockerfile",
-    )
+    assert nvidia["contexts"] == {
+        "app": "target:firefox",
+        "files": "dockerfiles/accelerators/nvidia",
+    }
+    assert nvidia["context"] == "." and "dockerfile-inline" in nvidia
     assert nvidia["labels"]["org.opencontainers.image.title"] == "nvidia-firefox"
     assert nvidia["labels"]["org.opencontainers.image.version"] == "2.10.3"
     assert nvidia["cache-from"] == [
