@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bake import sessions  # noqa: E402
 from bake.errors import BakeError, ConfigError  # noqa: E402
+from bake.interrupt import Interrupted  # noqa: E402
 
 nox.options.default_venv_backend = "none"
 
@@ -30,6 +31,10 @@ def _register(spec: sessions.SessionSpec) -> None:
     def session(session: nox.Session) -> None:
         try:
             spec.action(session.posargs)
+        except Interrupted as exc:
+            # Containers are removed by now; stop nox too (exit 130), not just this session.
+            session.warn(str(exc))
+            raise KeyboardInterrupt from None
         except BakeError as exc:
             session.error(str(exc))
 

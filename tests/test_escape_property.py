@@ -58,6 +58,8 @@ ANY_KEY = st.one_of(
 # found by this test: python-hcl2 could not write an escaped %%{ (a traceback)
 @example(description="0", label="%%{{", arg="${%%{{", key="0")
 @example(description='say "${X}"', label='"${', arg='\\"${Y}"', key="b")  # \"$${ mangled
+# python-hcl2 could not render "%%{{" at all; bake.hclwrite, which renders now, can.
+@example(description="%%{{", label="a%%{{b", arg='"%%{x}"', key="c")
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str, key: str
 ) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from bake import sbom
+from bake import run, sbom
 from tests.ci import require_tool
 
 SCRIPT = sbom.SCANNER_DIR / "dpkg-spdx.pl"
@@ -123,6 +125,38 @@ def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
     subprocess.run(["perl", str(SCRIPT)], env=env, check=True)
     assert sorted(p.name for p in out.iterdir()) == ["sbom-build.spdx.json", "sbom.spdx.json"]
     assert json.loads((out / "sbom.spdx.json").read_text())["predicate"]["packages"] == []
+
+
+def test_sessions_at_once_take_turns_building_the_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the first builds and pushes it; the others wait, then find it in the registry."""
+    pushed: list[str] = []
+    busy = threading.Lock()
+    overlaps: list[str] = []
+
+    def fake_run(cmd: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        if not busy.acquire(blocking=False):
+            overlaps.append(cmd[2])
+            busy.acquire()
+        try:
+            time.sleep(0.05)
+            if cmd[2] == "build":
+                pushed.append(cmd[cmd.index("--tag") + 1])
+            found = cmd[2] != "imagetools" or cmd[-1] in pushed
+            return subprocess.CompletedProcess(cmd, 0 if found else 1, "", "")
+        finally:
+            busy.release()
+
+    monkeypatch.setattr(run, "run", fake_run)
+    threads = [
+        threading.Thread(target=sbom.ensure_local_scanner, args=("127.0.0.1:5000",))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert pushed == [sbom.scanner_ref("127.0.0.1:5000")]  # built and pushed once
 
 
 def test_auto_prefers_buildkits_scanner_where_docker_hub_answers() -> None:
