@@ -21,7 +21,7 @@ import nox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bake import sessions  # noqa: E402
-from bake.errors import BakeError  # noqa: E402
+from bake.errors import BakeError, ConfigError  # noqa: E402
 from bake.interrupt import Interrupted  # noqa: E402
 
 nox.options.default_venv_backend = "none"
@@ -45,5 +45,15 @@ def _register(spec: sessions.SessionSpec) -> None:
     nox.session(name=spec.name, python=False, tags=list(spec.tags), default=default)(session)
 
 
-for _spec in sessions.catalogue():
+def _catalogue() -> tuple[sessions.SessionSpec, ...]:
+    """The sessions; a bad family file is the same one-line error as `python -m bake`
+    gives (exit 2), not a traceback from importing this file."""
+    try:
+        return sessions.catalogue()
+    except BakeError as exc:
+        print(exc if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+
+
+for _spec in _catalogue():
     _register(_spec)
