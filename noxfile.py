@@ -20,15 +20,14 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
-from bake import lint, nox_sessions, sessions  # noqa: E402
-from bake.family import load_family  # noqa: E402
+from bake import lint, nox_sessions  # noqa: E402
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent
 nox_sessions.register(
     default=("check", "lint", "tests"),
-    lint=[
-        ["hadolint", *lint.dockerfiles(load_family(sessions.config_path()))],
+    lint=lambda family: [
+        ["hadolint", *lint.dockerfiles(family)],
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy"],

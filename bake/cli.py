@@ -15,6 +15,7 @@ from bake.errors import BakeError, ConfigError
 from bake.family import Family, load_family
 from bake.generated import expected_files, stale_files, write_files
 from bake.naming import Variables
+from bake.varcheck import check_variables, origins
 
 __all__ = ["default_config_path", "main"]
 
@@ -55,6 +56,7 @@ def cmd_list(args: argparse.Namespace, family: Family) -> int:
 def cmd_show(args: argparse.Namespace, family: Family) -> int:
     variables = Variables.from_env(family.config, os.environ)
     images = family.select(args.target)
+    check_variables(variables, origins(os.environ, {}, family.config.file))
     if args.json:
         print(json.dumps([report.describe_image(i, variables) for i in images], indent=2))
         return 0
@@ -86,7 +88,10 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
 def cmd_plan(args: argparse.Namespace, family: Family) -> int:
     selection = "all" if args.selection == "default" else args.selection
     variables = Variables.from_env(family.config, os.environ)
-    plan = make_ci_plan(family, selection, family.select(selection), variables, args.per_image)
+    images = family.select(selection)
+    selection = family.canonical(selection)  # an alias plans its image
+    check_variables(variables, origins(os.environ, {}, family.config.file))
+    plan = make_ci_plan(family, selection, images, variables, args.per_image)
     if args.json:
         print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
     else:
@@ -187,6 +192,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except BrokenPipeError:  # `neko-bake list | head`: the reader left; not an error
+    except BrokenPipeError:  # `python -m bake show all | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return 141  # as if killed by SIGPIPE, like other Unix tools

@@ -19,7 +19,15 @@ from bake import schema
 from bake.recipe import Recipe, read_recipe
 from bake.recipe import check_files as check_recipe_files
 from bake.runners import CiSpec, read_ci
-from bake.schema import ARG_RE, FROM_RE, NAME_RE, REGISTRY_RE, TAG_RE
+from bake.schema import (
+    ARG_RE,
+    FROM_RE,
+    LABEL_KEY_RE,
+    NAME_MAX,
+    NAME_RE,
+    REGISTRY_RE,
+    TAG_RE,
+)
 from bake.yamlsource import (
     Document,
     KeyPath,
@@ -42,6 +50,7 @@ __all__ = [
     "ImageSpec",
     "SmokeTest",
     "load_config",
+    "registry_problem",
 ]
 
 # Only platforms the one platform table knows in full (bake.platforms): every one of them
@@ -133,12 +142,19 @@ def load_config(path: Path) -> Config:
 
 def _read_config(doc: Document, root: Path) -> Config:
     data = read_mapping(doc, (), doc.data)
-    doc.check_keys((), data, schema.names(schema.TOP))
+    # x-… keys are ignored (as in Compose files): a place for anchors to merge (<<) from
+    top = {k: v for k, v in data.items() if not k.startswith("x-")}
+    doc.check_keys((), top, schema.names(schema.TOP))
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
     platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
     apps = read_mapping(doc, ("apps",), data["apps"])
+    if not apps:
+        doc.fail(("apps",), "expected at least one app (the base alone is not a family)")
+    tags = read_list(doc, ("tags",), data.get("tags", ["latest"]))
+    if not tags:
+        doc.fail(("tags",), "expected at least one tag (every image needs a name to test and push)")
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
     layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, _relpath, schema.LAYOUT)
     from_names = _defaults(doc, "from", data, DEFAULT_FROM, _from_name, schema.FROM)
@@ -146,15 +162,12 @@ def _read_config(doc: Document, root: Path) -> Config:
         file=doc.file,
         root=root,
         registry=_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
-        tags=tuple(
-            _tag(doc, ("tags", i), t)
-            for i, t in enumerate(read_list(doc, ("tags",), data.get("tags", list(DEFAULT_TAGS))))
-        ),
+        tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(tags)),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
         source=read_string(doc, ("source",), data.get("source", "")),
         licenses=read_string(doc, ("licenses",), data.get("licenses", "")),
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
-        labels=read_string_map(doc, ("labels",), data.get("labels") or {}),
+        labels=_labels(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
         base=_image(doc, ("base",), BASE_NAME, data["base"], layout["base"], schema.BASE, ""),
         apps=tuple(
@@ -221,7 +234,7 @@ def _image_fields(
         "context": context,
         "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
         "args": _args(doc, (*path, "args"), data.get("args") or {}),
-        "labels": read_string_map(doc, (*path, "labels"), data.get("labels") or {}),
+        "labels": _labels(doc, (*path, "labels"), data.get("labels") or {}),
         "tests": _tests(doc, (*path, "tests"), name, tests),
         "aliases": tuple(
             _name(doc, (*path, "aliases", i), a)
@@ -320,19 +333,33 @@ def _description(doc: Document, path: KeyPath, value: Any) -> str:
 def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
     args = read_string_map(doc, path, value)
     for key in args:
-        if not ARG_RE.match(key):
+        if not ARG_RE.fullmatch(key):
             doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
     return args
 
 
+def _labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
+    labels = read_string_map(doc, path, value)
+    for key in labels:
+        if not LABEL_KEY_RE.fullmatch(key):
+            doc.fail(
+                (*path, key),
+                f"{key!r} is not a label key: expected letters, digits, '.', '_', '/' and '-', "
+                "starting and ending with a letter or digit (e.g. 'com.example.team')",
+            )
+    return labels
+
+
 def _name(doc: Document, path: KeyPath, value: Any) -> str:
     name = read_string(doc, path, value)
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         doc.fail(
             path,
             f"{name!r} is not a valid image/target name: expected lowercase letters and "
             "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
         )
+    if len(name) > NAME_MAX:
+        doc.fail(path, f"the name is {len(name)} characters long; at most {NAME_MAX} are allowed")
     return name
 
 
@@ -380,18 +407,25 @@ def _from_name(doc: Document, path: KeyPath, value: Any) -> str:
 
 def _registry(doc: Document, value: Any) -> str:
     registry = read_string(doc, ("registry",), value)
-    for part in registry.split(","):
-        if not REGISTRY_RE.match(part.strip()):
-            doc.fail(
-                ("registry",),
-                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/images' "
-                "(comma-separate several)",
-            )
+    problem = registry_problem(registry)
+    if problem:
+        doc.fail(("registry",), problem)
     return registry
+
+
+def registry_problem(registry: str) -> str | None:
+    """Why ``registry`` (one or several, comma-separated) is not valid, or None."""
+    for part in registry.split(","):
+        if not REGISTRY_RE.fullmatch(part):
+            return (
+                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
+                "(comma-separate several, no spaces)"
+            )
+    return None
 
 
 def _tag(doc: Document, path: KeyPath, value: Any) -> str:
     tag = read_string(doc, path, value)
-    if not TAG_RE.match(tag):
+    if not TAG_RE.fullmatch(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag

@@ -12,33 +12,45 @@ of the nearest ``family.yaml`` (or ``$BAKE_CONFIG``), plus ``generate``, ``check
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nox
 
 from bake import sessions
-from bake.errors import BakeError
+from bake.errors import BakeError, ConfigError
+from bake.family import Family, load_family
 from bake.interrupt import Interrupted
 
 __all__ = ["register"]
+
+
+Commands = Sequence[Sequence[str]]
 
 
 def register(
     config: str | Path | None = None,
     *,
     default: Sequence[str] = sessions.DEFAULT_SESSIONS,
-    lint: Sequence[Sequence[str]] = (),
+    lint: Commands | Callable[[Family], Commands] = (),
 ) -> tuple[str, ...]:
     """Register every session of the family at ``config`` with nox; returns their names.
 
     ``default``: the sessions a bare ``nox`` runs (builds and pushes are always asked for
-    by name). ``lint``: extra commands (argv lists, run in the family file's folder) that
-    the ``lint`` session runs before BuildKit's Dockerfile check.
+    by name). ``lint``: extra commands (argv lists, run in the family file's folder), or a
+    function of the family giving them, that the ``lint`` session runs before BuildKit's
+    Dockerfile check. A bad family file is the one-line error ``python -m bake`` gives
+    (its exit code), not a traceback from importing the noxfile.
     """
     nox.options.default_venv_backend = "none"
     path = Path(config) if config is not None else sessions.config_path()
-    specs = sessions.catalogue(path, lint=lint)
+    try:
+        commands = lint(load_family(path)) if callable(lint) else lint
+        specs = sessions.catalogue(path, lint=commands)
+    except BakeError as exc:
+        print(exc if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
     for spec in specs:
         _register(spec, spec.name in default)
     return tuple(spec.name for spec in specs)

@@ -44,6 +44,7 @@ from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
 from bake.records import FAILED, Record, read_records, write_records
 from bake.records import problems as record_problems
+from bake.varcheck import check_variables, origins
 
 __all__ = [
     "Options",
@@ -150,6 +151,8 @@ def make_plan(
     family = load_family(config_path)
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
+    check_variables(variables, origins(env or {}, overrides or {}, family.config.file))
+    selection = family.canonical(selection)  # bake knows an alias only as its image
     wanted = tuple(dict.fromkeys(platforms))
     for platform in wanted:
         if platform not in family.config.platforms:

@@ -25,6 +25,8 @@ __all__ = [
     "FROM",
     "FROM_RE",
     "Key",
+    "LABEL_KEY_RE",
+    "NAME_MAX",
     "LAYOUT",
     "NAME_RE",
     "REGISTRY_RE",
@@ -40,12 +42,18 @@ __all__ = [
 
 SCHEMA_NAME = "family.schema.json"
 # A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
-# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both.
+# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-# registry host[:port] followed by optional path components, no tag.
-REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+NAME_MAX = 63  # like a DNS label; generated names (<accelerator>-<app>, <app>-all) too
+# registry host (DNS labels)[:port] and optional path components, no tag.
+_HOST = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REGISTRY_RE = re.compile(rf"^{_HOST}(?::[0-9]+)?(?:/{_PATH})*$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Label keys: reverse-DNS style. No "=", spaces, quotes or "${"/"%{", so a key reads the
+# same in HCL, in JSON and on `docker inspect`.
+LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$")
 # The name a Dockerfile's FROM uses for its parent: a bare name (``base``) or an image
 # reference without tag or digest (``ghcr.io/you/base``): bake's named-context key.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -117,7 +125,7 @@ _RECIPE = (
         "own Dockerfile",
     ),
     Key("files", "path", "Folder mirrored into the image's `/` (with `packages`)", "none"),
-    Key("env", "labels", "Environment variables of the image (with `packages`)", "`{}`"),
+    Key("env", "args", "Environment variables of the image (with `packages`)", "`{}`"),
     Key(
         "program",
         "program",
@@ -242,7 +250,11 @@ def _kind(kind: str) -> dict[str, Any]:
             "minItems": 1,
             "uniqueItems": True,
         },
-        "labels": {"type": "object", "additionalProperties": string},
+        "labels": {
+            "type": "object",
+            "propertyNames": {"pattern": LABEL_KEY_RE.pattern},
+            "additionalProperties": string,
+        },
         "args": {
             "type": "object",
             "propertyNames": {"pattern": ARG_RE.pattern},
@@ -325,6 +337,7 @@ def json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "neko-bake family file",
         **schema,
+        "patternProperties": {"^x-": {}},  # ignored, like Compose's: anchors to merge from
     }
 
 

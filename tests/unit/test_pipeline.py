@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bake import generated, host, oci, pipeline, run, sbom
-from bake.errors import CommandError, ConfigError, PipelineError
+from bake.errors import CommandError, ConfigError, PipelineError, UsageError
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
 BROKEN = Path(__file__).parents[1] / "fixtures" / "broken" / "family.yaml"
@@ -64,8 +64,8 @@ def test_posarg_variables_win_over_the_environment() -> None:
     )
 
 
-def test_unknown_selection_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="no target or group named 'hellp'; did you mean 'hello'"):
+def test_unknown_selection_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="no target or group named 'hellp'; did you mean 'hello'"):
         _plan(selection="hellp")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bake import run, sbom
+from tests.ci import require_tool
 
 SCRIPT = sbom.SCANNER_DIR / "dpkg-spdx.pl"
 STATUS = """\
@@ -72,8 +72,8 @@ def test_scanner_ref_changes_with_its_sources(tmp_path: Path) -> None:
     assert sbom.scanner_ref("127.0.0.1:5000", tmp_path) != first
 
 
-@pytest.mark.skipif(shutil.which("perl") is None, reason="perl is not installed")
 def test_generator_script_writes_an_spdx_in_toto_statement(tmp_path: Path) -> None:
+    require_tool("perl")
     source = tmp_path / "src" / "sbom"
     (source / "var/lib/dpkg").mkdir(parents=True)
     (source / "var/lib/dpkg/status").write_text(STATUS)
@@ -108,8 +108,8 @@ def test_generator_script_writes_an_spdx_in_toto_statement(tmp_path: Path) -> No
     assert described == {p["SPDXID"] for p in document["packages"]}
 
 
-@pytest.mark.skipif(shutil.which("perl") is None, reason="perl is not installed")
 def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
+    require_tool("perl")
     source = tmp_path / "core" / "sbom"
     source.mkdir(parents=True)
     extras = tmp_path / "extras"
