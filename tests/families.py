@@ -10,7 +10,7 @@ from pathlib import Path
 from bake.config import load_config
 from bake.errors import ConfigError
 
-__all__ = ["stub_files", "write_family"]
+__all__ = ["stub_files", "write_family", "write_text"]
 
 
 def stub_files(path: Path) -> None:
@@ -42,3 +42,9 @@ def write_family(folder: Path, text: str) -> Path:
     path.write_text(textwrap.dedent(text))
     stub_files(path)
     return path
+
+
+def write_text(path: Path, text: str) -> None:
+    """``path.write_text(text)`` for a family file, plus its stub Dockerfiles."""
+    path.write_text(text)
+    stub_files(path)

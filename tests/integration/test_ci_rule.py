@@ -14,7 +14,7 @@ import pytest
 
 from tests import buildx, ci
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 
 

@@ -33,7 +33,7 @@ from bake.family import Family, load_family
 from bake.naming import Variables, image_refs
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
-from tests.test_oracle import model_target, resolved
+from tests.integration.test_oracle import model_target, resolved
 
 # Short names that collide with each other and with generated ones: a-b + c and a + b-c
 # both make the variant a-b-c; app/common/all/apps/default/base are taken by the emitter.

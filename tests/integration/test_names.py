@@ -12,6 +12,7 @@ import pytest
 from bake import cli
 from bake.family import load_family
 from tests.buildx import bake_print, require_buildx
+from tests.families import write_text
 
 FAMILY = """\
 registry: ghcr.io/example/neko
@@ -31,7 +32,7 @@ accelerators:
 
 def generate(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     path = tmp_path / "family.yaml"
-    path.write_text(text)
+    write_text(path, text)
     code = cli.main(["--config", str(path), "generate"])
     return code, capsys.readouterr().err
 
@@ -139,7 +140,7 @@ def test_name_clashes_name_both_entries(
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert f" error at {key_path}: " in err, err
     assert expected in err, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["family.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["family.yaml"]
 
 
 INVALID = {
@@ -215,14 +216,15 @@ def test_invalid_values_are_one_clean_error(
     assert "Traceback" not in err
     assert f" error at {key_path}: " in err, err
     assert expected in err, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["family.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["family.yaml"]
 
 
 def test_valid_label_keys_and_registries_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "family.yaml"
-    path.write_text(
+    write_text(
+        path,
         FAMILY.replace("ghcr.io/example/neko", "localhost:5000/a,registry-1.example.com/b/c")
-        + "labels: {com.example/Team_1: x, a: y, org.opencontainers.image.url: z}\n"
+        + "labels: {com.example/Team_1: x, a: y, org.opencontainers.image.url: z}\n",
     )
     family = load_family(path)
     assert family.config.labels == {
@@ -233,6 +235,11 @@ def test_valid_label_keys_and_registries_are_accepted(tmp_path: Path) -> None:
 
 
 OVERRIDE = FAMILY.replace(
+    "base:\n",
+    "layout: {base: dockerfiles/base, apps: 'dockerfiles/apps/{name}',"
+    " accelerators: 'dockerfiles/accelerators/{name}'}\nbase:\n",
+    1,
+).replace(
     "    description: VLC\n",
     "    description: VLC\n    accelerators:\n      nvidia:\n"
     "        dockerfile: dockerfiles/accelerators/nvidia/Dockerfile\n"
@@ -247,7 +254,7 @@ def test_override_of_the_context_only_reaches_the_bake_files(
     model, `show` and both bake files agree on the context."""
     require_buildx()
     path = tmp_path / "family.yaml"
-    path.write_text(OVERRIDE)
+    write_text(path, OVERRIDE)
     assert cli.main(["--config", str(path), "generate"]) == 0
     capsys.readouterr()
     assert cli.main(["--config", str(path), "show", "nvidia-vlc", "--json"]) == 0
@@ -266,7 +273,7 @@ def test_an_alias_is_accepted_where_its_image_name_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "family.yaml"
-    path.write_text(FAMILY)
+    write_text(path, FAMILY)
     assert cli.main(["--config", str(path), "show", "arm-firefox", "--json"]) == 0
     assert [i["name"] for i in json.loads(capsys.readouterr().out)] == ["firefox"]
     assert cli.main(["--config", str(path), "matrix", "arm-firefox", "--compact"]) == 0
@@ -277,7 +284,7 @@ def test_an_alias_selects_its_image_in_a_plan(tmp_path: Path) -> None:
     from bake import pipeline
 
     path = tmp_path / "family.yaml"
-    path.write_text(FAMILY)
+    write_text(path, FAMILY)
     plan = pipeline.make_plan(path, "arm-firefox", env={})
     assert plan.selection == "firefox"  # what bake is asked to build: bake has no alias
     assert [i.name for i in plan.images] == ["firefox"]
@@ -287,7 +294,7 @@ def test_an_unknown_target_is_a_usage_error_not_a_family_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "family.yaml"
-    path.write_text(FAMILY)
+    write_text(path, FAMILY)
     assert cli.main(["--config", str(path), "show", "firefx"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no target or group named 'firefx'; did you mean 'firefox'?")

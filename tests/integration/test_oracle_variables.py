@@ -20,9 +20,9 @@ from bake.generated import expected_files, write_files
 from bake.naming import Variables
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
-from tests.test_oracle import model_target, resolved
+from tests.integration.test_oracle import model_target, resolved
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _generated(source: Path, folder: Path) -> Family:

@@ -13,7 +13,7 @@ from bake.errors import ConfigError
 from bake.family import load_family
 from bake.naming import Variables, common_labels
 
-TINY = Path(__file__).resolve().parent / "fixtures/tiny/family.yaml"
+TINY = Path(__file__).resolve().parents[1] / "fixtures/tiny/family.yaml"
 
 BAD = {
     "VERSION=not-a-version": (
