@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bake import affected
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -105,9 +106,34 @@ def _describe(image: Image, variables: Variables) -> dict[str, object]:
     }
 
 
+def _selected(args: argparse.Namespace, family: Family) -> tuple[Image, ...]:
+    """``args.target``'s images; with ``--since REF`` only those the changes affect."""
+    images = family.select(args.target)
+    if args.since is None:
+        return images
+    return affected.since(family, args.config, args.since).select(images)
+
+
+def cmd_affected(args: argparse.Namespace, family: Family) -> int:
+    found = affected.since(family, args.config, args.since)
+    images = found.select(family.select(args.target))
+    if args.json:
+        print(json.dumps([image.name for image in images]))
+        return 0
+    if not images:
+        print(
+            f"no image of {args.target!r} is affected by the changes since {args.since}",
+            file=sys.stderr,
+        )
+    width = max((len(image.name) for image in images), default=0)
+    for image in images:
+        print(f"{image.name.ljust(width)}  {found.reasons[image.name]}")
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     include: list[dict[str, str]] = []
-    for image in family.select(args.target):
+    for image in _selected(args, family):
         if args.per_platform:
             include += [
                 {"target": image.name, "tier": image.tier, "platform": p} for p in image.platforms
@@ -118,6 +144,15 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
             )
     print(json.dumps({"include": include}, indent=None if args.compact else 2))
     return 0
+
+
+def _since_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        default=None,
+        help="only the images the changes since this git revision affect (see `affected`)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -149,7 +184,17 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("target", nargs="?", default="all", help="target or group (default all)")
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
     matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    _since_option(matrix)
     matrix.set_defaults(func=cmd_matrix)
+    changed = sub.add_parser(
+        "affected", help="the images the changes since a git revision affect, and why"
+    )
+    changed.add_argument("target", nargs="?", default="all", help="target or group (default all)")
+    changed.add_argument(
+        "--since", required=True, metavar="REF", help="git revision to diff against"
+    )
+    changed.add_argument("--json", action="store_true", help="a JSON list of image names")
+    changed.set_defaults(func=cmd_affected)
     return parser
 
 
