@@ -82,6 +82,12 @@ class Affected:
         """The affected ones among ``images`` (a selection), in their order."""
         return tuple(image for image in images if image.name in self.reasons)
 
+    def render(self, images: Sequence[Image]) -> str:
+        """One line per affected image of ``images``: its name and why."""
+        chosen = self.select(images)
+        width = max((len(image.name) for image in chosen), default=0)
+        return "\n".join(f"{i.name.ljust(width)}  {self.reasons[i.name]}" for i in chosen)
+
 
 def parse_name_status(text: str) -> tuple[Change, ...]:
     """``git diff --name-status -z`` output → changes (renames and copies carry two paths)."""

@@ -119,15 +119,10 @@ def cmd_affected(args: argparse.Namespace, family: Family) -> int:
     images = found.select(family.select(args.target))
     if args.json:
         print(json.dumps([image.name for image in images]))
-        return 0
-    if not images:
-        print(
-            f"no image of {args.target!r} is affected by the changes since {args.since}",
-            file=sys.stderr,
-        )
-    width = max((len(image.name) for image in images), default=0)
-    for image in images:
-        print(f"{image.name.ljust(width)}  {found.reasons[image.name]}")
+    elif images:
+        print(found.render(images))
+    else:
+        print(f"no image of {args.target!r} is affected by the changes since {args.since}")
     return 0
 
 

@@ -90,6 +90,13 @@ class Plan:
         wanted = {p for image in self.images for p in image.platforms}
         return tuple(p for p in self.family.config.platforms if p in wanted)
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """What bake builds: the selection by name, or its images when the plan was narrowed."""
+        if self.images == self.family.select(self.selection):
+            return (self.selection,)
+        return tuple(image.name for image in self.images)
+
     def refs(self, image: Image) -> tuple[str, ...]:
         return image_refs(image, self.variables)
 
@@ -139,7 +146,7 @@ def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
         "bake",
         "-f",
         generated.HCL_NAME,
-        plan.selection,
+        *plan.targets,
         "--load",
         *attestations.set_args(),
         *plan.options.buildx_args,
@@ -162,9 +169,17 @@ def _build(plan: Plan, action: str) -> sbom.Attestations:
     return attestations
 
 
+def _nothing_to_do(plan: Plan, action: str) -> bool:
+    """A narrowed plan may hold no image (nothing was affected): a normal, quiet outcome."""
+    if not plan.images:
+        _say(f"{action}: no image of {plan.selection!r} to {action}; nothing to do")
+    return not plan.images
+
+
 def build(plan: Plan) -> None:
     """Build every image of the selection for all its platforms and load it locally."""
-    _build(plan, "build")
+    if not _nothing_to_do(plan, "build"):
+        _build(plan, "build")
 
 
 def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
@@ -185,11 +200,15 @@ def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outco
 
 def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
+    if _nothing_to_do(plan, "test"):
+        return ()
     return _test(plan, "test")[1]
 
 
 def push(plan: Plan) -> tuple[registry.Verdict, ...]:
     """Build and test; only if all passed, push every image and verify it in the registry."""
+    if _nothing_to_do(plan, "push"):
+        return ()
     for name in plan.variables.REGISTRY.split(","):
         host.check_registry(name)
     try:

@@ -9,6 +9,7 @@ Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -16,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import generated, pipeline, run
-from bake.errors import CommandError
+from bake import affected, generated, pipeline, run
+from bake.errors import CommandError, ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
 
@@ -29,6 +30,7 @@ __all__ = [
     "catalogue",
     "config_path",
     "split_posargs",
+    "take_since",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,13 +71,43 @@ def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ..
     return variables, tuple(rest)
 
 
+def take_since(posargs: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
+    """``--since REF`` (or ``--since=REF``) out of the posargs; the rest as they were."""
+    since: str | None = None
+    rest: list[str] = []
+    args = iter(posargs)
+    for arg in args:
+        if arg == "--since":
+            since = next(args, None)
+            if not since:
+                raise ConfigError("nox posargs", "--since", "expected a git revision after it")
+        elif arg.startswith("--since="):
+            since = arg.removeprefix("--since=")
+        else:
+            rest.append(arg)
+    return since, tuple(rest)
+
+
+def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
+    """Only the plan's images the changes since ``since`` affect (all when it is None)."""
+    if since is None:
+        return plan
+    found = affected.since(plan.family, plan.config_path, since)
+    images = found.select(plan.images)
+    listing = found.render(images) or "(none: nothing to do)"
+    print(f"affected since {since}:\n{listing}", file=sys.stderr, flush=True)
+    return dataclasses.replace(plan, images=images)
+
+
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
     step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
 
     def act(posargs: Sequence[str]) -> None:
+        since, posargs = take_since(posargs)
         overrides, buildx_args = split_posargs(posargs)
         options = pipeline.Options.from_env(os.environ, buildx_args)
-        step(pipeline.make_plan(path, selection, overrides, options, os.environ))
+        plan = pipeline.make_plan(path, selection, overrides, options, os.environ)
+        step(narrow_since(plan, since))
 
     return act
 
