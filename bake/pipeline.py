@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
 
 __all__ = [
+    "Gate",
     "Options",
     "Plan",
     "bake_command",
@@ -103,6 +104,10 @@ class Plan:
     def bake_env(self) -> dict[str, str]:
         """Every bake variable, set explicitly so bake's tags are the refs we expect."""
         return {v.name: getattr(self.variables, v.name) for v in VARIABLES}
+
+
+# After the tests passed: which of the plan's images to publish (all, when there is none).
+Gate = Callable[[Plan], Sequence[Image]]
 
 
 def make_plan(
@@ -205,8 +210,11 @@ def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     return _test(plan, "test")[1]
 
 
-def push(plan: Plan) -> tuple[registry.Verdict, ...]:
-    """Build and test; only if all passed, push every image and verify it in the registry."""
+def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
+    """Build and test; only if all passed, push every image and verify it in the registry.
+
+    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to publish.
+    """
     if _nothing_to_do(plan, "push"):
         return ()
     for name in plan.variables.REGISTRY.split(","):
@@ -217,16 +225,20 @@ def push(plan: Plan) -> tuple[registry.Verdict, ...]:
         raise type(exc)(
             f"{exc}\nnothing was pushed: every build and test must pass first"
         ) from None
-    tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in plan.images}
+    images = plan.images if gate is None else gate(plan)
+    if not images:
+        _say("push: no image to publish; nothing was pushed")
+        return ()
+    tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in images}
     start = time.monotonic()
-    for image in plan.images:
+    for image in images:
         for ref in plan.refs(image):
             _push_ref(ref)
     verdicts = tuple(
         registry.verify_ref(
             ref, image.platforms, attestations.predicate_prefixes, tested[image.name]
         )
-        for image in plan.images
+        for image in images
         for ref in plan.refs(image)
     )
     print(_render_verdicts(verdicts), flush=True)

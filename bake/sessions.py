@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import affected, generated, pipeline, run
+from bake import affected, generated, pipeline, refresh, run
 from bake.errors import CommandError, ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push")
+ACTIONS = ("build", "test", "push", "refresh")
 DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
@@ -99,8 +99,17 @@ def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
     return dataclasses.replace(plan, images=images)
 
 
+# Looked up when the session runs (tests replace the pipeline's functions).
+_STEPS: dict[str, Callable[[pipeline.Plan], object]] = {
+    "build": lambda plan: pipeline.build(plan),
+    "test": lambda plan: pipeline.test(plan),
+    "push": lambda plan: pipeline.push(plan),
+    "refresh": lambda plan: refresh.refresh(plan, os.environ),
+}
+
+
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
-    step = {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action]
+    step = _STEPS[action]
 
     def act(posargs: Sequence[str]) -> None:
         since, posargs = take_since(posargs)
@@ -116,6 +125,7 @@ _VERBS = {
     "build": "Build {what} for {platforms} into the local image store",
     "test": "Build, then smoke-test {what} under QEMU on {platforms}",
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+    "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
 }
 
 
