@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bake import affected
+from bake.ciplan import CiPlan, make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
@@ -150,6 +151,32 @@ def _since_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_plan(args: argparse.Namespace, family: Family) -> int:
+    selection = "all" if args.selection == "default" else args.selection
+    variables = Variables.from_env(family.config, os.environ)
+    args.target = selection
+    plan = make_ci_plan(family, selection, _selected(args, family), variables, args.per_image)
+    if args.json:
+        print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
+    else:
+        print(_render_plan(plan))
+    return 0
+
+
+def _render_plan(plan: CiPlan) -> str:
+    lines = [f"CI plan for {plan.selection!r}: {len(plan.jobs)} build jobs, then one merge"]
+    for job in plan.jobs:
+        qemu = " (QEMU)" if job.qemu else ""
+        lines.append(
+            f"  build {job.id}: {job.platform} on {job.runner}{qemu}: {' '.join(job.targets)}"
+        )
+    lines.append("  merge:")
+    for image in plan.images:
+        lines.append(f"    {image.name}: {', '.join(image.platforms)}")
+        lines += [f"      → {tag}" for tag in image.tags]
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bake",
@@ -190,6 +217,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     changed.add_argument("--json", action="store_true", help="a JSON list of image names")
     changed.set_defaults(func=cmd_affected)
+    plan = sub.add_parser("plan", help="the CI plan: build jobs by platform, what merge sets")
+    plan.add_argument("selection", nargs="?", default="all", help="target or group (default all)")
+    plan.add_argument("--per-image", action="store_true", help="one job per image × platform")
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    _since_option(plan)
+    plan.set_defaults(func=cmd_plan)
     return parser
 
 

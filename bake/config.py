@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from bake.runners import CiSpec, read_ci
 from bake.yamlsource import (
     Document,
     KeyPath,
@@ -76,6 +77,7 @@ _TOP_KEYS = (
     "base",
     "apps",
     "accelerators",
+    "ci",
 )
 
 
@@ -138,6 +140,7 @@ class Config:
     base: ImageSpec
     apps: tuple[AppSpec, ...]
     accelerators: tuple[ImageSpec, ...]
+    ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.runners)
     # The parsed YAML, kept only so that later checks can name the line of a key.
     document: Document | None = field(default=None, compare=False, repr=False)
 
@@ -177,6 +180,7 @@ def _read_config(doc: Document, root: Path) -> Config:
             _image(doc, ("accelerators", name), name, spec, f"dockerfiles/accelerators/{name}")
             for name, spec in accelerators.items()
         ),
+        ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         document=doc,
     )
 

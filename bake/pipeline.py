@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bake import generated, host, registry, report, run, sbom, smoke
+from bake import cache, generated, host, registry, report, run, sbom, smoke, summary
 from bake.errors import CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
@@ -48,6 +48,7 @@ class Options:
     sbom_generator: str = sbom.AUTO  # image ref, "off", or "auto" (BAKE_SBOM_GENERATOR)
     tools_registry: str = "127.0.0.1:5000"  # where "auto" puts its generator (BAKE_TOOLS_REGISTRY)
     buildx_args: tuple[str, ...] = ()  # passed through to `docker buildx bake`
+    cache: str = ""  # "gha": a GitHub Actions cache per image × platforms (BAKE_CACHE)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], buildx_args: Sequence[str] = ()) -> Options:
@@ -58,6 +59,7 @@ class Options:
             sbom_generator=env.get("BAKE_SBOM_GENERATOR", default.sbom_generator),
             tools_registry=env.get("BAKE_TOOLS_REGISTRY", default.tools_registry),
             buildx_args=tuple(buildx_args),
+            cache=cache.resolve(env.get("BAKE_CACHE", ""), env),
         )
 
 
@@ -154,6 +156,7 @@ def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
         *plan.targets,
         "--load",
         *attestations.set_args(),
+        *cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms),
         *plan.options.buildx_args,
     ]
 
@@ -196,6 +199,7 @@ def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outco
     start = time.monotonic()
     outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
     print(report.render_summary(outcomes), flush=True)
+    summary.append_step_summary(summary.smoke_markdown(outcomes, f"Smoke tests: {plan.selection}"))
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
     failed = [o for o in outcomes if not o.passed]
     if failed:
@@ -242,6 +246,7 @@ def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
         for ref in plan.refs(image)
     )
     print(_render_verdicts(verdicts), flush=True)
+    summary.append_step_summary(summary.refs_markdown(verdicts))
     _say(f"push: {len(verdicts)} refs pushed and read back in {time.monotonic() - start:.1f}s")
     bad = [v for v in verdicts if not v.ok]
     if bad:

@@ -6,13 +6,15 @@ which this project's hosts cannot reach. ``tools/sbom-scanner`` is a small gener
 our own (SPDX 2.3 from the dpkg database); when no generator is chosen, it is built and
 pushed to the local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
 another image (e.g. docker/buildkit-syft-scanner where Docker Hub is reachable), or
-``off`` for provenance only.
+``off`` for provenance only. ``auto`` uses BuildKit's standard scanner wherever Docker
+Hub answers (GitHub's runners) and falls back to the local generator where it does not.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bake.errors import BakeError, HostError
 
 __all__ = [
     "AUTO",
+    "BUILDKIT_SCANNER",
     "SCANNER_DIR",
     "Attestations",
     "attestations",
@@ -35,6 +38,8 @@ SCANNER_NAME = "bake-tools/sbom-scanner"
 SCANNER_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
 PROVENANCE = "https://slsa.dev/provenance/"
 SPDX = "https://spdx.dev/Document"
+BUILDKIT_SCANNER = "docker/buildkit-syft-scanner:stable-1"  # BuildKit's default, on Docker Hub
+HUB_PROBE_TIMEOUT = 20.0  # seconds; a blocked network may hang rather than refuse
 
 
 @dataclass(frozen=True)
@@ -92,12 +97,33 @@ def ensure_local_scanner(registry_host: str) -> str:
     return ref
 
 
-def attestations(setting: str, tools_registry: str) -> Attestations:
+def docker_hub_has_scanner() -> bool:
+    """Can BuildKit's standard scanner be pulled from Docker Hub from here?"""
+    try:
+        probe = run.run(
+            ["docker", "buildx", "imagetools", "inspect", "--raw", f"docker.io/{BUILDKIT_SCANNER}"],
+            capture=True,
+            check=False,
+            echo=False,
+            timeout=HUB_PROBE_TIMEOUT,
+        )
+    except BakeError:
+        return False
+    return probe.returncode == 0
+
+
+def attestations(
+    setting: str,
+    tools_registry: str,
+    hub_reachable: Callable[[], bool] = docker_hub_has_scanner,
+) -> Attestations:
     """Resolve ``BAKE_SBOM_GENERATOR`` (``setting``): an image ref, ``off``, or ``auto``."""
     if setting.lower() in OFF:
         return Attestations(sbom_generator=None)
     if setting != AUTO:
         return Attestations(sbom_generator=setting)
+    if hub_reachable():
+        return Attestations(sbom_generator=BUILDKIT_SCANNER)
     try:
         host.check_registry(tools_registry)
         registry_host = host.local_registry(tools_registry)

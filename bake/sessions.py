@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import affected, generated, pipeline, refresh, run
-from bake.errors import CommandError, ConfigError
+from bake import affected, lint, pipeline, refresh, run
+from bake.errors import ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
 
@@ -168,43 +168,9 @@ def _python_module(*args: str) -> Action:
     return act
 
 
-# Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
-# asks Docker Hub for docker/dockerfile:1.8, which hosts without Docker Hub cannot reach.
-_NO_LINT_FRONTEND = "unsupported request frontend.lint"
-
-
-def _bake_check(family: Family, posargs: Sequence[str]) -> None:
-    """``buildx bake --call check all``; on engines that cannot lint, say so and go on."""
-    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--call", "check", "all", *posargs]
-    proc = run.run(cmd, cwd=family.root, capture=True, check=False)
-    sys.stdout.write(proc.stdout)
-    if proc.returncode == 0:
-        sys.stderr.write(proc.stderr)
-    elif _NO_LINT_FRONTEND in proc.stderr:
-        print(
-            "note: `buildx bake --call check` cannot run here: this Docker Engine's BuildKit "
-            "cannot lint Dockerfiles and docker/dockerfile:1.8 (Docker Hub) is out of reach "
-            "(Docker Engine >= 27 lints without it); checking that the bake file resolves instead",
-            file=sys.stderr,
-        )
-        run.run(
-            ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", "all"],
-            cwd=family.root,
-            capture=True,
-        )
-    else:
-        raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
-
-
 def _lint(path: Path, family: Family) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        dockerfiles = sorted({image.dockerfile for image in family.images})
-        run.run(["hadolint", *dockerfiles], cwd=family.root)
-        run.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
-        run.run([sys.executable, "-m", "mypy"], cwd=ROOT)
-        generated.write_files(generated.expected_files(family, path))
-        _bake_check(family, posargs)
+        lint.lint(path, family, ROOT, posargs)
 
     return act
 
@@ -230,7 +196,8 @@ def _chores(path: Path, family: Family) -> list[SessionSpec]:
         ),
         SessionSpec(
             "lint",
-            "hadolint every Dockerfile, ruff and mypy --strict on bake/, `buildx bake --call check all`",
+            "hadolint, ruff, mypy --strict, actionlint + zizmor on the workflows, "
+            "`buildx bake --call check` on every target",
             ("lint", "ci"),
             _lint(path, family),
         ),

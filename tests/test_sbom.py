@@ -56,7 +56,8 @@ def test_setting_off_or_an_explicit_generator_needs_no_registry() -> None:
 def test_auto_without_a_local_registry_falls_back_to_provenance_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert sbom.attestations(sbom.AUTO, "ghcr.io/example").sbom_generator is None
+    chosen = sbom.attestations(sbom.AUTO, "ghcr.io/example", hub_reachable=lambda: False)
+    assert chosen.sbom_generator is None
     assert "SBOM attestations are off" in capsys.readouterr().err
 
 
@@ -122,3 +123,9 @@ def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
     subprocess.run(["perl", str(SCRIPT)], env=env, check=True)
     assert sorted(p.name for p in out.iterdir()) == ["sbom-build.spdx.json", "sbom.spdx.json"]
     assert json.loads((out / "sbom.spdx.json").read_text())["predicate"]["packages"] == []
+
+
+def test_auto_prefers_buildkits_scanner_where_docker_hub_answers() -> None:
+    chosen = sbom.attestations(sbom.AUTO, "127.0.0.1:1", hub_reachable=lambda: True)
+    assert chosen.sbom_generator == sbom.BUILDKIT_SCANNER
+    assert "*.attest=type=sbom,generator=docker/buildkit-syft-scanner:stable-1" in chosen.set_args()

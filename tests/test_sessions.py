@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bake import pipeline, run, sessions
-from bake.errors import CommandError
+from bake import lint, pipeline, run, sessions
+from bake.errors import CommandError, HostError
 from bake.family import load_family
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -
         return subprocess.CompletedProcess(cmd, code, "", check_stderr if "--call" in cmd else "")
 
     monkeypatch.setattr(run, "run", fake_run)
-    monkeypatch.setattr(sessions.generated, "write_files", lambda files: [])
+    monkeypatch.setattr(lint.generated, "write_files", lambda files: [])
     sessions.by_name(sessions.catalogue(TINY), "lint").action([])
     return ran
 
@@ -163,31 +163,36 @@ PYTHON_LINT = [
     [sys.executable, "-m", "ruff", "format", "--check", "."],
     [sys.executable, "-m", "mypy"],
 ]
-BAKE_CHECK = ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--call", "check", "all"]
+WORKFLOW_LINT = [
+    ["actionlint", ".github/workflows/images.yml"],
+    ["zizmor", "--offline", "--no-progress", ".github/workflows/images.yml"],
+]
+# Linked targets check against a stand-in parent until buildx resolves target: links.
+BAKE_CHECK = [
+    *("docker", "buildx", "bake", "-f", "docker-bake.hcl", "--call", "check", "all"),
+    *("--set", "hello.contexts.base=docker-image://debian:bookworm-slim"),
+    *("--set", "turbo-hello.contexts.app=docker-image://debian:bookworm-slim"),
+]
 
 
-def test_lint_runs_hadolint_on_every_dockerfile_then_bake_check(
+def test_lint_runs_every_linter_then_the_bake_check_of_every_target(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, BAKE_CHECK]
+    assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT, BAKE_CHECK]
 
 
-def test_lint_falls_back_to_print_where_the_engine_cannot_lint(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ran = _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
-    assert ran == [
-        HADOLINT,
-        *PYTHON_LINT,
-        BAKE_CHECK,
-        ["docker", "buildx", "bake", "-f", "docker-bake.hcl", "--print", "all"],
-    ]
-    assert "cannot lint Dockerfiles" in capsys.readouterr().err
+def test_an_engine_that_cannot_lint_is_a_host_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(HostError, match="needs Docker Engine >= 27"):
+        _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
 
 
 def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(CommandError, match="WARNING: JSONArgsRecommended"):
         _lint(monkeypatch, 1, "WARNING: JSONArgsRecommended")
+
+
+def test_workflow_lint_skips_a_repository_without_workflows(tmp_path: Path) -> None:
+    assert lint.workflow_commands(tmp_path) == []
 
 
 @pytest.mark.skipif(shutil.which("nox") is None, reason="nox is not installed")
