@@ -21,6 +21,7 @@ import pytest
 
 from bake import affected, cli, pipeline, run, sessions
 from bake.family import load_family
+from tests import workflow
 
 HERE = Path(__file__).parent
 EMIT = HERE / "fixtures" / "emit" / "family.yaml"
@@ -327,3 +328,62 @@ def test_an_empty_selection_builds_nothing_and_passes(
         sessions.by_name(specs, f"{action}-all").action(["--since", "HEAD"])
     err = capsys.readouterr().err
     assert "push: no image of 'all' to push; nothing to do" in err
+
+
+# --- the CI plan and the pull-request workflow -------------------------------------------
+
+WORKFLOW = HERE.parent / ".github" / "workflows" / "images.yml"
+
+
+def ci_plan(home: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    capsys.readouterr()
+    assert cli.main(["--config", str(home / "family.yaml"), "plan", *args, "--json"]) == 0
+    plan: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return plan
+
+
+def test_plan_since_plans_only_the_affected_images(
+    tiny_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = ci_plan(tiny_repo, capsys)
+    assert full["empty"] is False and [i["name"] for i in full["images"]] == [
+        "base",
+        "hello",
+        "turbo-hello",
+    ]
+    (tiny_repo / "dockerfiles/accelerators/turbo/turbo.conf").write_text("turbo=max\n")
+    plan = ci_plan(tiny_repo, capsys, "--since", "HEAD")
+    assert [i["name"] for i in plan["images"]] == ["turbo-hello"]
+    jobs = plan["matrix"]["include"]
+    assert [(job["platform"], job["targets"]) for job in jobs] == [
+        ("linux/amd64", ["turbo-hello"]),
+        ("linux/arm64", ["turbo-hello"]),
+    ]
+    per_image = ci_plan(tiny_repo, capsys, "--since", "HEAD", "--per-image")
+    assert {job["selection"] for job in per_image["matrix"]["include"]} == {"turbo-hello"}
+
+
+def test_pull_request_with_nothing_affected_skips_the_build_jobs_and_passes(
+    tiny_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flow = workflow.load(WORKFLOW)
+    github = {"event_name": "pull_request", "ref": "refs/pull/7/merge", "sha": "0" * 40}
+    ctx: dict[str, Any] = {"github": github, "inputs": {}, "vars": {}, "secrets": {}}
+    assert workflow.interpolate(flow["env"]["SINCE"], ctx) == "HEAD^1"
+    assert workflow.condition(flow["jobs"]["plan"].get("if"), ctx)
+    build = flow["jobs"]["build"]
+    (tiny_repo / "README.md").write_text("docs only\n")
+    empty = ci_plan(tiny_repo, capsys, "--since", "HEAD", "--compact")
+    assert empty["empty"] is True and empty["matrix"] == {"include": []}
+    needs = {"plan": {"result": "success", "outputs": {"plan": json.dumps(empty)}}}
+    assert not workflow.condition(build["if"], {**ctx, "needs": needs})
+    merge = flow["jobs"]["merge"]  # pull requests never merge; skipped jobs pass
+    assert not workflow.condition(
+        merge["if"], {**ctx, "needs": {**needs, "build": {"result": "skipped"}}}
+    )
+    (tiny_repo / "dockerfiles/apps/hello/tiny-hello").write_text("#!/bin/sh\necho hi\n")
+    some = ci_plan(tiny_repo, capsys, "--since", "HEAD")
+    needs["plan"]["outputs"]["plan"] = json.dumps(some)
+    assert workflow.condition(build["if"], {**ctx, "needs": needs})
+    push = {**ctx, "github": {**github, "event_name": "push", "ref": "refs/heads/main"}}
+    assert workflow.interpolate(flow["env"]["SINCE"], push) == ""  # pushes build everything

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bake import pipeline, refresh
 from bake.family import load_family
+from tests import workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILY = ROOT / "family.yaml"
@@ -94,3 +96,23 @@ def test_every_package_install_comes_after_arg_refresh(dockerfile: str) -> None:
             declared = declared or instruction.split() == ["ARG", "REFRESH"]
             if instruction.startswith("RUN ") and "apt-get" in instruction:
                 assert declared, f"{dockerfile}: ARG REFRESH must come before: {instruction[:60]}"
+
+
+def test_the_weekly_schedule_runs_the_refresh_and_nothing_else() -> None:
+    flow = workflow.load(ROOT / ".github" / "workflows" / "images.yml")
+    cron = flow["on"]["schedule"][0]["cron"].split()
+    assert len(cron) == 5 and cron[2:4] == ["*", "*"] and cron[4].isdigit()  # one weekday
+    github = {"event_name": "schedule", "ref": "refs/heads/main", "sha": "0" * 40}
+    ctx: dict[str, Any] = {"github": github, "inputs": {}, "vars": {}, "secrets": {}}
+    jobs = flow["jobs"]
+    assert workflow.condition(jobs["refresh"]["if"], ctx)
+    assert not workflow.condition(jobs["plan"]["if"], ctx)  # so build and merge skip too
+    assert jobs["refresh"]["needs"] == "lint"
+    assert jobs["refresh"]["steps"][-1]["run"] == 'nox -s "refresh-$SELECTION"'
+    assert workflow.interpolate(flow["env"]["SELECTION"], ctx) == "all"
+    assert workflow.interpolate(flow["env"]["TAG"], ctx) == "edge"
+    push = {**ctx, "github": {**github, "event_name": "push"}}
+    assert not workflow.condition(jobs["refresh"]["if"], push)
+    by_hand = {**push, "github": {**github, "event_name": "workflow_dispatch"}}
+    assert workflow.condition(jobs["refresh"]["if"], {**by_hand, "inputs": {"refresh": True}})
+    assert not workflow.condition(jobs["plan"]["if"], {**by_hand, "inputs": {"refresh": True}})
