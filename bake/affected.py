@@ -147,12 +147,12 @@ def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
 
 def since(family: Family, config_path: Path, ref: str) -> Affected:
     """What changed between ``ref`` and the working tree affects (reads git)."""
-    try:
-        top = Path(_git(family.root, "rev-parse", "--show-toplevel").strip()).resolve()
-    except BakeError:
-        raise ConfigError(
-            "--since", "", f"{family.root} is not in a git repository; --since needs one"
-        ) from None
+    cmd = ["git", "-C", str(family.root), "rev-parse", "--show-toplevel"]
+    found = run.run(cmd, capture=True, check=False, echo=False)
+    if found.returncode != 0:
+        said = (found.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError("--since", "", f"--since needs the family in a git repository: {said}")
+    top = Path(found.stdout.strip()).resolve()
     prefix = family.root.resolve().relative_to(top).as_posix()
     changes = changed_files(top, ref)
     then = _family_at(top, ref, config_path)
@@ -167,11 +167,11 @@ def affected_images(
     ``then`` is the family at the older revision, or a string saying why there is none (then
     everything is affected). ``prefix`` is the family root's path in the repository.
     """
+    if isinstance(then, str):
+        return _everything(now, then)
     everything = _global_reason(now, then, changes)
     if everything is not None:
-        names = tuple(i.name for i in now.images)
-        return Affected(names, dict.fromkeys(names, everything), everything)
-    assert not isinstance(then, str)
+        return _everything(now, everything)
     reasons: dict[str, str] = {}
     old = {image.name: image for image in then.images}
     for image in now.images:
@@ -184,9 +184,13 @@ def affected_images(
     return Affected(tuple(i.name for i in now.images if i.name in reasons), reasons)
 
 
-def _global_reason(now: Family, then: Family | str, changes: Sequence[Change]) -> str | None:
-    if isinstance(then, str):
-        return then
+def _everything(family: Family, reason: str) -> Affected:
+    names = tuple(image.name for image in family.images)
+    return Affected(names, dict.fromkeys(names, reason), reason)
+
+
+def _global_reason(now: Family, then: Family, changes: Sequence[Change]) -> str | None:
+    """Why every image is affected (a build-system file, a top-level key), or None."""
     for change in changes:
         if any(_under(path, GLOBAL_PATHS) for path in change.paths):
             return f"{change.describe()} (affects every image)"
