@@ -12,6 +12,7 @@ nothing. ``affected_images`` is pure; only ``since`` reads git (through ``bake.r
 from __future__ import annotations
 
 import dataclasses
+import tarfile
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -130,17 +131,22 @@ def changed_files(top: Path, ref: str) -> tuple[Change, ...]:
 
 
 def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
-    """The family file as it was at ``ref``, resolved; or why it cannot be had."""
-    relative = config_path.resolve().relative_to(top).as_posix()
-    cmd = ["git", "-C", str(top), "show", f"{ref}:{relative}"]
-    shown = run.run(cmd, capture=True, check=False, echo=False)
-    if shown.returncode != 0:
+    """The family file as it was at ``ref``, resolved; or why it cannot be had.
+
+    It is loaded inside the family's folder as it was at ``ref`` (``git archive``), since
+    validating it may look at the files it names.
+    """
+    relative = PurePosixPath(config_path.resolve().relative_to(top).as_posix())
+    probe = ["git", "-C", str(top), "cat-file", "-e", f"{ref}:{relative}"]
+    if run.run(probe, capture=True, check=False, echo=False).returncode != 0:
         return f"{relative} did not exist at {ref}"
     with tempfile.TemporaryDirectory(prefix="bake-affected-") as folder:
-        old = Path(folder) / config_path.name
-        old.write_text(shown.stdout, encoding="utf-8")
+        archive = Path(folder) / "tree.tar"
+        _git(top, "archive", "--format=tar", "-o", str(archive), ref, "--", str(relative.parent))
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(folder) / "tree", filter="data")  # Python >= 3.11.4
         try:
-            return load_family(old)
+            return load_family(Path(folder) / "tree" / relative)
         except ConfigError as exc:
             return f"{relative} at {ref} is not a valid family ({exc.message})"
 
@@ -205,14 +211,20 @@ def _under(path: str, prefixes: Iterable[str]) -> bool:
     return any(path == p or (p.endswith("/") and path.startswith(p)) for p in prefixes)
 
 
+def _sources(image: Image) -> tuple[str, ...]:
+    """The family-relative files and folders an image is built from ("." is all of it)."""
+    return tuple(path for path in (image.dockerfile, image.context) if path)
+
+
 def _file_reason(image: Image, changes: Sequence[Change], prefix: str) -> str | None:
     """A change to the Dockerfile or anywhere in the build context (family-relative)."""
+    sources = _sources(image)
     for change in changes:
         for path in change.paths:
             local = _relative(path, prefix)
             if local is None or local in GENERATED:
                 continue
-            if local == image.dockerfile or _in_folder(local, image.context):
+            if any(_within(local, source) for source in sources):
                 return change.describe()
     return None
 
@@ -224,8 +236,9 @@ def _relative(path: str, prefix: str) -> str | None:
     return pure.relative_to(prefix).as_posix() if pure.is_relative_to(prefix) else None
 
 
-def _in_folder(path: str, folder: str) -> bool:
-    return folder in ("", ".") or PurePosixPath(path).is_relative_to(folder)
+def _within(path: str, source: str) -> bool:
+    """``path`` is the file ``source`` or lies in the folder ``source``."""
+    return source == "." or PurePosixPath(path).is_relative_to(source)
 
 
 def _entry_reason(now: Family, image: Image, old: dict[str, Image]) -> str | None:

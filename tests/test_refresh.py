@@ -85,9 +85,24 @@ def _stages(dockerfile: Path) -> list[list[str]]:
     return stages
 
 
-@pytest.mark.parametrize(
-    "dockerfile", sorted({image.dockerfile for image in load_family(FAMILY).images})
-)
+def _dockerfiles() -> list[str]:
+    """Every Dockerfile the reference family builds with, and any other in the repository's
+    image folders (the shared one in bake/data too)."""
+    named = {image.dockerfile for image in load_family(FAMILY).images if image.dockerfile}
+    found = {
+        path.relative_to(ROOT).as_posix()
+        for folder in ("dockerfiles", "bake/data")
+        for pattern in ("Dockerfile", "*.Dockerfile")
+        for path in (ROOT / folder).rglob(pattern)
+    }
+    return sorted(named | found)
+
+
+def test_the_dockerfile_list_is_not_empty() -> None:
+    assert "dockerfiles/base/Dockerfile" in _dockerfiles()
+
+
+@pytest.mark.parametrize("dockerfile", _dockerfiles())
 def test_every_package_install_comes_after_arg_refresh(dockerfile: str) -> None:
     """A RUN sees (and is cached by) only the args declared before it in its stage."""
     for stage in _stages(ROOT / dockerfile):
