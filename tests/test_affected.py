@@ -220,6 +220,14 @@ def test_an_invalid_or_missing_family_at_the_revision_affects_everything(repo: P
     assert list(found.images) == EVERYTHING and "not a valid family" in (found.everything or "")
 
 
+def test_a_family_file_new_since_the_revision_affects_everything(repo: Path) -> None:
+    git(repo, "rm", "-q", "--cached", "family.yaml")
+    git(repo, "commit", "-qm", "family.yaml untracked")
+    found = affected.since(load_family(repo / "family.yaml"), repo / "family.yaml", "HEAD")
+    assert list(found.images) == EVERYTHING
+    assert found.everything == "family.yaml did not exist at HEAD"
+
+
 def test_a_family_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
     home = make_repo(tmp_path, EMIT, FILES, folder="images")
     (tmp_path / "README.md").write_text("top readme\n")
