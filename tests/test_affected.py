@@ -205,6 +205,14 @@ def test_a_deleted_app_leaves_nothing_to_build(repo: Path) -> None:
     assert affected_by(repo) == []
 
 
+def test_a_renamed_app_is_new_under_its_new_name(repo: Path) -> None:
+    git(repo, "mv", "dockerfiles/apps/media", "dockerfiles/apps/player")
+    edit(repo / "family.yaml", "  media:\n", "  player:\n")
+    found = affected.since(load_family(repo / "family.yaml"), repo / "family.yaml", "HEAD")
+    assert list(found.images) == ["player", "intel-player"]
+    assert found.reasons["player"].startswith("dockerfiles/apps/media/")  # renamed to player/
+
+
 def test_a_new_app_is_affected(repo: Path) -> None:
     edit(repo / "family.yaml", "\naccelerators:", "  mail:\n    description: Mail\n\naccelerators:")
     assert affected_by(repo) == ["mail", "nvidia-mail", "intel-mail"]
