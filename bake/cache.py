@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
+from bake.ciplan import platform_slug
 from bake.errors import ConfigError
 from bake.family import Family, Image
 
@@ -30,7 +31,7 @@ RUNTIME_VARIABLES = (TOKEN, "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL")
 
 def scope(image: str, platforms: Sequence[str]) -> str:
     """``hello`` on ``linux/arm/v7`` → ``hello-linux-arm-v7``."""
-    return "-".join([image, *(p.replace("/", "-") for p in platforms)])
+    return "-".join([image, *(platform_slug(p) for p in platforms)])
 
 
 def _built(family: Family, images: Sequence[Image]) -> tuple[str, ...]:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, image_refs
+from bake.records import file_name
 from bake.runners import runner_for
 
-__all__ = ["CiPlan", "Job", "ImagePlan", "make_ci_plan", "platform_slug", "record_name"]
+__all__ = ["CiPlan", "Job", "ImagePlan", "make_ci_plan", "platform_slug"]
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,6 @@ def platform_slug(platform: str) -> str:
     return platform.replace("/", "-")
 
 
-def record_name(image: str, platform: str) -> str:
-    """The stage record of one image × platform: ``firefox@linux-arm-v7.json``."""
-    return f"{image}@{platform_slug(platform)}.json"
-
-
 def make_ci_plan(
     family: Family,
     selection: str,
@@ -119,7 +115,7 @@ def make_ci_plan(
             ImagePlan(
                 name=image.name,
                 platforms=image.platforms,
-                records=tuple(record_name(image.name, p) for p in image.platforms),
+                records=tuple(file_name(image.name, p) for p in image.platforms),
                 tags=image_refs(image, variables),
             )
             for image in images

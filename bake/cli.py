@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bake import affected
 from bake.ciplan import CiPlan, make_ci_plan
@@ -177,6 +178,50 @@ def _render_plan(plan: CiPlan) -> str:
     return "\n".join(lines)
 
 
+def _publish_plan(args: argparse.Namespace) -> Any:
+    """The pipeline plan of ``stage``/``merge``: NAME=value assignments set bake variables."""
+    from bake import pipeline, sessions  # the pipeline is only needed by these verbs
+
+    overrides, rest = sessions.split_posargs(args.assignments)
+    if rest:
+        raise ConfigError("arguments", "", f"expected NAME=value bake variables, got {rest}")
+    options = pipeline.Options.from_env(os.environ)
+    platforms = [p for value in args.platform or [] for p in value.split(",") if p]
+    return pipeline.make_plan(
+        args.config, args.target, overrides, options, os.environ, tuple(platforms)
+    )
+
+
+def cmd_stage(args: argparse.Namespace, family: Family) -> int:
+    from bake import pipeline
+
+    pipeline.stage(_publish_plan(args), args.digests)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace, family: Family) -> int:
+    from bake import pipeline
+
+    pipeline.merge(_publish_plan(args), args.digests)
+    return 0
+
+
+def _publish_parsers(sub: Any) -> None:
+    stage = sub.add_parser(
+        "stage", help="build and test (--platform), upload by digest, write records to --digests"
+    )
+    merge = sub.add_parser("merge", help="tag the staged uploads of --digests DIR, then verify")
+    for parser, func in ((stage, cmd_stage), (merge, cmd_merge)):
+        parser.add_argument("target", help="target or group")
+        parser.add_argument("--digests", type=Path, required=True, help="the records folder")
+        parser.add_argument("assignments", nargs="*", metavar="NAME=value")
+        parser.set_defaults(func=func)
+    stage.add_argument(
+        "--platform", action="append", help="only these platforms (comma-separated, repeatable)"
+    )
+    merge.set_defaults(platform=None)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bake",
@@ -224,12 +269,19 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
     _since_option(plan)
     plan.set_defaults(func=cmd_plan)
+
+    _publish_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not hasattr(args, "assignments"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:  # NAME=value after the options (argparse stops filling positionals there)
+        args.assignments = [*args.assignments, *extra]
     args.config = args.config or default_config_path()
     try:
         family = load_family(args.config)

@@ -14,16 +14,32 @@ digest of the local, tested index.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bake import cache, generated, host, registry, report, run, sbom, smoke, summary
-from bake.errors import CommandError, ConfigError, PipelineError
+from bake import (
+    cache,
+    export,
+    generated,
+    host,
+    publish,
+    registry,
+    report,
+    run,
+    sbom,
+    smoke,
+    summary,
+)
+from bake.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
+from bake.records import FAILED, Record, read_records, write_records
+from bake.records import problems as record_problems
 
 __all__ = [
     "Gate",
@@ -34,9 +50,19 @@ __all__ = [
     "describe",
     "describe_attestations",
     "make_plan",
+    "merge",
     "push",
+    "stage",
     "test",
 ]
+
+
+class StageFailed(PipelineError):
+    """Smoke tests failed: nothing was uploaded. ``cells`` names the failed image × platform."""
+
+    def __init__(self, message: str, cells: Sequence[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.cells = tuple(cells)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +112,7 @@ class Plan:
     images: tuple[Image, ...]
     variables: Variables
     options: Options = field(default_factory=Options)
+    platform_filter: tuple[str, ...] = ()  # --platform: only these (empty: all)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -95,13 +122,18 @@ class Plan:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        """What bake builds: the selection by name, or its images when the plan was narrowed."""
+        """What bake builds: the selection by name, or its images when the plan was narrowed
+        (``--since``, ``--platform``)."""
         if self.images == self.family.select(self.selection):
             return (self.selection,)
         return tuple(image.name for image in self.images)
 
     def refs(self, image: Image) -> tuple[str, ...]:
         return image_refs(image, self.variables)
+
+    def repositories(self, image: Image) -> tuple[str, ...]:
+        """Every repository the image is published in (registries × name and aliases)."""
+        return tuple(dict.fromkeys(registry.repository_of(ref) for ref in self.refs(image)))
 
     def bake_env(self) -> dict[str, str]:
         """Every bake variable, set explicitly so bake's tags are the refs we expect."""
@@ -118,12 +150,35 @@ def make_plan(
     overrides: Mapping[str, str] | None = None,
     options: Options | None = None,
     env: Mapping[str, str] | None = None,
+    platforms: Sequence[str] = (),
 ) -> Plan:
-    """Load the family and resolve the selection; ``overrides`` win over ``env``."""
+    """Load the family and resolve the selection; ``overrides`` win over ``env``.
+
+    ``platforms`` (``--platform``) restricts every image to those platforms; images with
+    none of them drop out of the plan."""
     family = load_family(config_path)
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
-    return Plan(family, config_path, selection, images, variables, options or Options())
+    wanted = tuple(dict.fromkeys(platforms))
+    for platform in wanted:
+        if platform not in family.config.platforms:
+            raise ConfigError(
+                "--platform",
+                "",
+                f"{platform!r} is not a platform of the family "
+                f"(expected one of {', '.join(family.config.platforms)})",
+            )
+    if wanted:
+        images = tuple(
+            replace(image, platforms=tuple(p for p in image.platforms if p in wanted))
+            for image in images
+            if set(image.platforms) & set(wanted)
+        )
+        if not images:
+            raise ConfigError(
+                "--platform", "", f"no image of {selection!r} is built for {', '.join(wanted)}"
+            )
+    return Plan(family, config_path, selection, images, variables, options or Options(), wanted)
 
 
 def describe_attestations(attestations: sbom.Attestations) -> str:
@@ -145,34 +200,51 @@ def describe(plan: Plan, action: str) -> str:
     return "\n".join(lines)
 
 
-def bake_command(plan: Plan, attestations: sbom.Attestations) -> list[str]:
-    """One bake call for the whole selection: parents built once via ``target:`` contexts."""
-    return [
-        "docker",
-        "buildx",
-        "bake",
-        "-f",
-        generated.HCL_NAME,
-        *plan.targets,
-        "--load",
-        *attestations.set_args(),
-        *cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms),
-        *plan.options.buildx_args,
-    ]
+def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list[str]:
+    """One bake call for the whole selection: parents built once via ``target:`` contexts.
+
+    Each image is written as an OCI layout tar (``out/<image>.tar``) with its file
+    timestamps rewritten to SOURCE_DATE_EPOCH, so an unchanged source gives the same
+    image manifests again; the tar is then loaded for the tests and uploaded as it is.
+    (``--load`` cannot rewrite timestamps: moby/buildkit#4230.)"""
+    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, *plan.targets]
+    for name, platforms in _restricted_platforms(plan).items():
+        cmd += ["--set", f"{name}.platform={','.join(platforms)}"]
+    for image in plan.images:
+        dest = out / f"{image.name}.tar"
+        cmd += ["--set", f"{image.name}.output=type=oci,dest={dest},{export.OCI_OPTIONS}"]
+    caching = cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms)
+    return [*cmd, *attestations.set_args(), *caching, *plan.options.buildx_args]
+
+
+def _restricted_platforms(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Under --platform: each image of every chain, built only for the platforms asked."""
+    if not plan.platform_filter:
+        return {}
+    wanted: dict[str, set[str]] = {}
+    for image in plan.images:
+        for name in image.chain:
+            wanted.setdefault(name, set()).update(image.platforms)
+    order = plan.family.config.platforms
+    return {name: tuple(p for p in order if p in found) for name, found in wanted.items()}
 
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _build(plan: Plan, action: str) -> sbom.Attestations:
+def _build(plan: Plan, action: str, out: Path) -> sbom.Attestations:
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     _say(describe(plan, action))
     attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
     _say(describe_attestations(attestations))
+    epoch = export.source_date_epoch(plan.family.root, os.environ)
+    env = {**plan.bake_env(), **({"SOURCE_DATE_EPOCH": epoch} if epoch else {})}
     start = time.monotonic()
-    run.run(bake_command(plan, attestations), cwd=plan.family.root, env=plan.bake_env())
+    run.run(bake_command(plan, attestations, out), cwd=plan.family.root, env=env)
+    for image in plan.images:
+        export.load(out / f"{image.name}.tar", plan.refs(image)[0])
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
     return attestations
 
@@ -186,90 +258,154 @@ def _nothing_to_do(plan: Plan, action: str) -> bool:
 
 def build(plan: Plan) -> None:
     """Build every image of the selection for all its platforms and load it locally."""
-    if not _nothing_to_do(plan, "build"):
-        _build(plan, "build")
+    if _nothing_to_do(plan, "build"):
+        return
+    with tempfile.TemporaryDirectory(prefix="bake-") as out:
+        _build(plan, "build", Path(out))
 
 
-def _test(plan: Plan, action: str) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
+def _test(
+    plan: Plan, action: str, out: Path
+) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action)
+    attestations = _build(plan, action, out)
     checks = smoke.plan_checks(plan.images, plan.refs)
     jobs = plan.options.jobs
     _say(f"test: {len(checks)} checks on {len(plan.images)} images, {jobs} at a time")
     start = time.monotonic()
     outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
     print(report.render_summary(outcomes), flush=True)
-    summary.append_step_summary(summary.smoke_markdown(outcomes, f"Smoke tests: {plan.selection}"))
+    summary.append_step_summary(
+        summary.smoke_markdown(
+            outcomes, f"Smoke tests: {plan.selection} on {', '.join(plan.platforms)}"
+        )
+    )
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
-    failed = [o for o in outcomes if not o.passed]
-    if failed:
-        raise PipelineError(f"{len(failed)} of {len(outcomes)} smoke checks failed (see above)")
     return attestations, tuple(outcomes)
+
+
+def _failed(outcomes: Sequence[smoke.Outcome]) -> list[smoke.Outcome]:
+    return [o for o in outcomes if not o.passed]
 
 
 def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
     if _nothing_to_do(plan, "test"):
         return ()
-    return _test(plan, "test")[1]
+    with tempfile.TemporaryDirectory(prefix="bake-") as out:
+        outcomes = _test(plan, "test", Path(out))[1]
+    failed = _failed(outcomes)
+    if failed:
+        raise PipelineError(f"{len(failed)} of {len(outcomes)} smoke checks failed (see above)")
+    return outcomes
+
+
+def _tested_upload(
+    plan: Plan, action: str, gate: Gate | None = None
+) -> tuple[sbom.Attestations, list[Record]]:
+    """Build and test; only if everything passed, upload every image by digest (phase 1).
+
+    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
+    for name in plan.variables.REGISTRY.split(","):
+        host.check_registry(name)
+    with tempfile.TemporaryDirectory(prefix="bake-") as work:
+        out = Path(work)
+        try:
+            attestations, outcomes = _test(plan, action, out)
+        except (PipelineError, CommandError) as exc:
+            raise type(exc)(f"{exc}\nnothing was uploaded and no tag was set") from None
+        failed = _failed(outcomes)
+        if failed:
+            raise StageFailed(
+                f"{len(failed)} of {len(outcomes)} smoke checks failed (see above)\n"
+                "nothing was uploaded and no tag was set: every build and test must pass first",
+                sorted({(o.check.image, o.check.platform) for o in failed}),
+            )
+        images = plan.images if gate is None else tuple(gate(plan))
+        start = time.monotonic()
+        try:
+            records = [
+                record
+                for image in images
+                for record in publish.upload(
+                    image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
+                )
+            ]
+        except BakeError as exc:
+            raise PipelineError(
+                f"upload failed: {exc}\nno tag was set (tags move only after every image is "
+                "uploaded); rerun when the registry answers"
+            ) from None
+    _say(f"upload: {len(images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
+    return attestations, records
+
+
+def stage(plan: Plan, digests: Path) -> list[Record]:
+    """Build and test the selection (e.g. one platform); upload by digest; write records.
+
+    Failed image × platform cells get a "failed" record, so the merge can name them."""
+    if _nothing_to_do(plan, "stage"):
+        return []
+    try:
+        _, staged = _tested_upload(plan, "stage")
+    except StageFailed as exc:
+        failed = [
+            Record(image=i, platform=p, repository="", digest="", tested="", status=FAILED)
+            for i, p in exc.cells
+        ]
+        write_records(digests, failed)
+        raise
+    for path in write_records(digests, staged):
+        _say(f"stage: wrote {path}")
+    return staged
+
+
+def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
+    """Tag what stage runs uploaded: all records present and passed, or no tag at all."""
+    if plan.platform_filter:
+        raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
+    expected = {image.name: image.platforms for image in plan.images}
+    found = [r for r in read_records(digests) if r.image in expected]
+    missing = record_problems(expected, found)
+    if missing:
+        message = (
+            f"merge: no tag was set; {len(missing)} image × platform records are missing "
+            "or failed:\n  " + "\n  ".join(missing)
+        )
+        summary.append_step_summary(summary.failure_markdown("Merge: no tag was set", message))
+        raise PipelineError(message)
+    return _release(plan, found, (sbom.PROVENANCE,))
 
 
 def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
-    """Build and test; only if all passed, push every image and verify it in the registry.
+    """Build and test; only if all passed, upload everything, then tag, then verify.
 
-    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to publish.
-    """
+    The single-host push is a stage of every platform and a merge, in one process.
+    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to publish."""
     if _nothing_to_do(plan, "push"):
         return ()
-    for name in plan.variables.REGISTRY.split(","):
-        host.check_registry(name)
-    try:
-        attestations, _ = _test(plan, "push")
-    except (PipelineError, CommandError) as exc:
-        raise type(exc)(
-            f"{exc}\nnothing was pushed: every build and test must pass first"
-        ) from None
-    images = plan.images if gate is None else gate(plan)
-    if not images:
-        _say("push: no image to publish; nothing was pushed")
+    if plan.platform_filter:
+        raise ConfigError(
+            "--platform", "", "push publishes every platform; use stage and merge for a subset"
+        )
+    attestations, records = _tested_upload(plan, "push", gate)
+    chosen = {record.image for record in records}
+    if not chosen:
+        _say("push: no image to publish; nothing was uploaded and no tag was set")
         return ()
-    tested = {image.name: registry.local_digest(plan.refs(image)[0]) for image in images}
-    start = time.monotonic()
-    for image in images:
-        for ref in plan.refs(image):
-            _push_ref(ref)
-    verdicts = tuple(
-        registry.verify_ref(
-            ref, image.platforms, attestations.predicate_prefixes, tested[image.name]
-        )
-        for image in images
-        for ref in plan.refs(image)
-    )
-    print(_render_verdicts(verdicts), flush=True)
-    summary.append_step_summary(summary.refs_markdown(verdicts))
-    _say(f"push: {len(verdicts)} refs pushed and read back in {time.monotonic() - start:.1f}s")
-    bad = [v for v in verdicts if not v.ok]
-    if bad:
-        raise PipelineError(
-            f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)"
-        )
-    return verdicts
+    images = tuple(image for image in plan.images if image.name in chosen)
+    return _release(replace(plan, images=images), records, attestations.predicate_prefixes)
 
 
-def _push_ref(ref: str) -> None:
-    """``docker push`` of the loaded, tested index; credentials come from ``docker login``."""
+def _release(
+    plan: Plan, records: Sequence[Record], prefixes: Sequence[str]
+) -> tuple[registry.Verdict, ...]:
     try:
-        run.run(["docker", "push", ref])
-    except CommandError as exc:
-        registry_host = ref.split("/", 1)[0]
-        raise CommandError(
-            f"{exc}\nif {registry_host} wants credentials: docker login {registry_host}"
-        ) from None
-
-
-def _render_verdicts(verdicts: Sequence[registry.Verdict]) -> str:
-    lines = []
-    for verdict in verdicts:
-        lines.append(f"{'ok  ' if verdict.ok else 'FAIL'}  {verdict.ref}  {verdict.digest or '-'}")
-        lines += [f"      {problem}" for problem in verdict.problems]
-    return "\n".join(lines)
+        verdicts = publish.release(
+            plan.images, records, plan.refs, prefixes, lambda text: print(text, flush=True)
+        )
+    except PipelineError as exc:
+        summary.append_step_summary(summary.failure_markdown("Publishing failed", str(exc)))
+        raise
+    summary.append_step_summary(summary.refs_markdown(verdicts))
+    return verdicts

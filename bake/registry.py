@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "platform_of",
     "read_raw",
     "repository_of",
+    "transient_failure",
     "verify_ref",
 ]
 
@@ -117,10 +119,25 @@ def repository_of(ref: str) -> str:
     return name[:colon] if colon > slash else name
 
 
+# What buildx prints when the registry (or the way to it) failed, not the request: retried.
+_TRANSIENT = re.compile(
+    r"\b50[0-4]\b|internal server error|bad gateway|service unavailable|gateway timeout"
+    r"|connection reset|connection refused|broken pipe|i/o timeout|timeout|unexpected EOF|\bEOF\b",
+    re.IGNORECASE,
+)
+
+
+def transient_failure(exc: BaseException) -> bool:
+    """A failed ``imagetools`` call worth another try (see ``_TRANSIENT``)."""
+    return isinstance(exc, CommandError) and bool(_TRANSIENT.search(str(exc)))
+
+
 def read_raw(ref: str) -> tuple[dict[str, Any], str]:
     """The manifest or index at ``ref`` as JSON, and its digest (sha256 of the raw bytes)."""
     cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
-    text = run.capture_stdout(cmd)
+    text = run.retry(
+        lambda: run.capture_stdout(cmd), what=f"read {ref}", transient=transient_failure
+    )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -134,16 +151,35 @@ def local_digest(ref: str) -> str:
 
 
 def verify_ref(
-    ref: str, platforms: Sequence[str], prefixes: Sequence[str], tested_digest: str | None
+    ref: str,
+    platforms: Sequence[str],
+    prefixes: Sequence[str],
+    tested_digest: str | None,
+    tested_manifests: Mapping[str, str] | None = None,
+    read: Callable[[str], tuple[dict[str, Any], str]] | None = None,
 ) -> Verdict:
-    """Read ``ref`` back from the registry and list everything that is not as expected."""
+    """Read ``ref`` back from the registry and list everything that is not as expected:
+    the index digest (``tested_digest``) and each platform's image manifest digest
+    (``tested_manifests``, platform → digest) must be the ones the smoke tests ran.
+    ``read`` fetches a ref's JSON and digest (default: ``read_raw``)."""
+    read = read or read_raw
     try:
-        raw, digest = read_raw(ref)
+        raw, digest = read(ref)
     except BakeError as exc:
         return Verdict(ref, "", (f"cannot read it back: {exc}",))
     problems = index_problems(raw, platforms)
     if tested_digest and digest != tested_digest:
         problems.append(f"index digest {digest} is not the tested image's {tested_digest}")
+    held = {
+        platform_of(d): d.get("digest")
+        for d in raw.get("manifests") or []
+        if not _is_attestation(d)
+    }
+    for platform, wanted in (tested_manifests or {}).items():
+        if held.get(platform) not in (None, wanted):
+            problems.append(
+                f"{platform}: image manifest {held[platform]} is not the tested {wanted}"
+            )
     repository = repository_of(ref)
     for descriptor in raw.get("manifests") or []:
         if not _is_attestation(descriptor):
@@ -153,7 +189,7 @@ def verify_ref(
             (platform_of(d) for d in raw["manifests"] if d.get("digest") == target), target
         )
         try:
-            manifest, _ = read_raw(f"{repository}@{descriptor['digest']}")
+            manifest, _ = read(f"{repository}@{descriptor['digest']}")
         except BakeError as exc:
             problems.append(f"{platform}: cannot read its attestation manifest: {exc}")
             continue

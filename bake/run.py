@@ -9,20 +9,32 @@ exit code and its output once, readably, instead of a Python traceback.
 from __future__ import annotations
 
 import os
+import random
 import shlex
 import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from bake.errors import CommandError, HostError
 
-__all__ = ["TIMEOUT_EXIT", "capture_stdout", "failure_message", "quote", "run"]
+__all__ = [
+    "TIMEOUT_EXIT",
+    "Backoff",
+    "capture_stdout",
+    "failure_message",
+    "quote",
+    "retry",
+    "run",
+]
 
 SETUP_HINT = "run `bash scripts/setup-host.sh` (or `nox -s setup-host`) to install it"
 TIMEOUT_EXIT = 124  # what coreutils' timeout(1) returns; a timed-out command reports it
+T = TypeVar("T")
 
 
 def quote(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> str:
@@ -56,6 +68,7 @@ def run(
     check: bool = True,
     echo: bool = True,
     timeout: float | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``cmd``, echoing it first; raise CommandError on failure when ``check``.
 
@@ -77,7 +90,7 @@ def run(
             text=True,
             capture_output=capture,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
+            **({"input": input} if input is not None else {"stdin": subprocess.DEVNULL}),
         )
     except subprocess.TimeoutExpired as exc:
         proc = _timed_out(cmd, exc, capture)
@@ -120,3 +133,59 @@ def _timed_out(
         text(exc.output) if capture else None,
         (text(exc.stderr) + note) if capture else None,
     )
+
+
+class Backoff:
+    """Bounded exponential backoff: ``attempts`` tries, waits doubling from ``first`` to
+    at most ``cap`` seconds, with jitter so parallel retries do not hit a registry at once.
+    ``BAKE_RETRIES`` (attempts) and ``BAKE_RETRY_DELAY`` (first wait) tune it."""
+
+    def __init__(
+        self,
+        attempts: int | None = None,
+        first: float | None = None,
+        cap: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.attempts = attempts or int(os.environ.get("BAKE_RETRIES", "5"))
+        self.first = (
+            first if first is not None else float(os.environ.get("BAKE_RETRY_DELAY", "0.5"))
+        )
+        self.cap = cap
+        self.sleep = sleep
+
+    def wait(self, attempt: int) -> float:
+        """The pause after failed try number ``attempt`` (1-based)."""
+        delay = min(self.cap, self.first * 2 ** (attempt - 1))
+        return float(delay * random.uniform(0.75, 1.0))
+
+
+def retry(
+    action: Callable[[], T],
+    *,
+    what: str,
+    transient: Callable[[BaseException], bool],
+    backoff: Backoff | None = None,
+) -> T:
+    """Run ``action``; when it raises an error ``transient`` accepts (a 5xx, a reset or
+    refused connection, a timeout), say so and try again with backoff. Any other error,
+    or the last try's, is raised as it is."""
+    backoff = backoff or Backoff()
+    for attempt in range(1, backoff.attempts + 1):
+        try:
+            return action()
+        except Exception as exc:
+            if attempt == backoff.attempts or not transient(exc):
+                raise
+            pause = backoff.wait(attempt)
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+            print(
+                f"retry: {what}: {first_line} (try {attempt} of {backoff.attempts}; "
+                f"again in {pause:.1f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
+            backoff.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover

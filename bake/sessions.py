@@ -1,7 +1,8 @@
 """What the noxfile asks for: the list of sessions, built from the family, and what each
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
-Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``.
+Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
+and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>``.
 Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``setup-host``.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 (``nox -k`` parses its argument as a Python expression and cannot name them).
@@ -29,12 +30,13 @@ __all__ = [
     "by_name",
     "catalogue",
     "config_path",
+    "split_options",
     "split_posargs",
     "take_since",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push", "refresh")
+ACTIONS = ("build", "test", "push", "stage", "merge", "refresh")
 DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
@@ -80,7 +82,7 @@ def take_since(posargs: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
         if arg == "--since":
             since = next(args, None)
             if not since:
-                raise ConfigError("nox posargs", "--since", "expected a git revision after it")
+                raise ConfigError("arguments", "--since", "expected a git revision after it")
         elif arg.startswith("--since="):
             since = arg.removeprefix("--since=")
         else:
@@ -106,17 +108,51 @@ _STEPS: dict[str, Callable[[pipeline.Plan], object]] = {
     "push": lambda plan: pipeline.push(plan),
     "refresh": lambda plan: refresh.refresh(plan, os.environ),
 }
+_DIGEST_STEPS: dict[str, Callable[[pipeline.Plan, Path], object]] = {
+    "stage": lambda plan, digests: pipeline.stage(plan, digests),
+    "merge": lambda plan, digests: pipeline.merge(plan, digests),
+}
+
+
+def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None, list[str]]:
+    """``--platform P[,P…]`` (repeatable) and ``--digests DIR`` out of the posargs."""
+    platforms: list[str] = []
+    digests: Path | None = None
+    rest: list[str] = []
+    args = iter(posargs)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name in ("--platform", "--digests"):
+            value = value if eq else next(args, "")
+            if not value:
+                raise ConfigError("arguments", name, "expected a value after it")
+            if name == "--platform":
+                platforms += [p for p in value.split(",") if p]
+            else:
+                digests = Path(value)
+        else:
+            rest.append(arg)
+    return tuple(platforms), digests, rest
 
 
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
-    step = _STEPS[action]
-
     def act(posargs: Sequence[str]) -> None:
         since, posargs = take_since(posargs)
-        overrides, buildx_args = split_posargs(posargs)
+        platforms, digests, rest = split_options(posargs)
+        overrides, buildx_args = split_posargs(rest)
         options = pipeline.Options.from_env(os.environ, buildx_args)
-        plan = pipeline.make_plan(path, selection, overrides, options, os.environ)
-        step(narrow_since(plan, since))
+        plan = pipeline.make_plan(path, selection, overrides, options, os.environ, platforms)
+        plan = narrow_since(plan, since)
+        if action in _DIGEST_STEPS:
+            if digests is None:
+                raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
+            _DIGEST_STEPS[action](plan, digests)
+        elif digests is not None:
+            raise ConfigError(
+                "arguments", "--digests", f"only stage and merge take it, not {action}"
+            )
+        else:
+            _STEPS[action](plan)
 
     return act
 
@@ -125,6 +161,8 @@ _VERBS = {
     "build": "Build {what} for {platforms} into the local image store",
     "test": "Build, then smoke-test {what} under QEMU on {platforms}",
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
+    "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
+    "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
     "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
 }
 

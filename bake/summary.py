@@ -14,7 +14,13 @@ from bake.registry import Verdict
 from bake.report import cells
 from bake.smoke import Outcome
 
-__all__ = ["STEP_SUMMARY", "append_step_summary", "refs_markdown", "smoke_markdown"]
+__all__ = [
+    "STEP_SUMMARY",
+    "append_step_summary",
+    "failure_markdown",
+    "refs_markdown",
+    "smoke_markdown",
+]
 
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 OUTPUT_TAIL = 1500  # characters of a failed check's output shown in the summary
@@ -75,6 +81,11 @@ def refs_markdown(verdicts: Sequence[Verdict], title: str = "Pushed") -> str:
         mark = "✅" if verdict.ok else "❌ " + "; ".join(verdict.problems)
         lines.append(_row([mark, f"`{verdict.ref}`", f"`{verdict.digest or '-'}`"]))
     return "\n".join(lines) + "\n"
+
+
+def failure_markdown(title: str, message: str) -> str:
+    """A heading and the error message, as it was printed."""
+    return f"### ❌ {title}\n\n```\n{message.replace('```', '` ` `')}\n```\n"
 
 
 def append_step_summary(markdown: str, env: Mapping[str, str] | None = None) -> bool:

@@ -314,8 +314,8 @@ def test_sessions_take_since_and_build_only_the_affected_images(
     assert [i.name for i in plan.images] == ["hello", "turbo-hello"]
     assert plan.variables.TAG == "dev" and plan.options.buildx_args == ("--no-cache",)
     attestations = pipeline.sbom.Attestations(sbom_generator=None)
-    command = pipeline.bake_command(plan, attestations)
-    assert command[5:8] == ["hello", "turbo-hello", "--load"]  # not the group "all"
+    command = pipeline.bake_command(plan, attestations, tiny_repo)
+    assert command[5:8] == ["hello", "turbo-hello", "--set"]  # not the group "all"
 
 
 def test_take_since() -> None:

@@ -50,17 +50,15 @@ def test_every_built_image_gets_its_own_scope_per_platform() -> None:
     assert cache.cache_set_args("", family, family.select("all"), ["linux/arm64"]) == []
 
 
-def test_bake_command_carries_the_cache_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bake_command_carries_the_cache_only_when_asked() -> None:
     options = pipeline.Options.from_env({"BAKE_CACHE": "gha", **TOKEN})
-    plan = pipeline.make_plan(TINY, "hello", options=options, env={})
-    cmd = pipeline.bake_command(plan, pipeline.sbom.Attestations(None))
-    assert (
-        "hello.cache-to=type=gha,scope=hello-linux-amd64-linux-arm64-linux-arm-v7,mode=max" in cmd
-    )
+    none = pipeline.sbom.Attestations(None)
+    plan = pipeline.make_plan(TINY, "hello", options=options, env={}, platforms=["linux/arm64"])
+    cmd = pipeline.bake_command(plan, none, Path("/out"))
+    assert "base.cache-from=type=gha,scope=base-linux-arm64" in cmd
+    assert "hello.cache-to=type=gha,scope=hello-linux-arm64,mode=max" in cmd
     plain = pipeline.make_plan(TINY, "hello", options=pipeline.Options.from_env({}), env={})
-    assert not any(
-        "cache" in arg for arg in pipeline.bake_command(plain, pipeline.sbom.Attestations(None))
-    )
+    assert not any("cache" in arg for arg in pipeline.bake_command(plain, none, Path("/out")))
 
 
 def test_buildx_takes_the_scopes(tmp_path: Path) -> None:

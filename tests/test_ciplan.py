@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bake import cli
-from bake.ciplan import make_ci_plan, platform_slug, record_name
+from bake.ciplan import make_ci_plan, platform_slug
 from bake.family import load_family
 from bake.naming import Variables
 from bake.runners import DEFAULT_RUNNERS, Runner
@@ -136,7 +136,6 @@ def test_default_runner_table() -> None:
 
 def test_names() -> None:
     assert platform_slug("linux/arm/v7") == "linux-arm-v7"
-    assert record_name("firefox", "linux/arm64") == "firefox@linux-arm64.json"
 
 
 def test_plan_json_follows_the_variables(
@@ -240,3 +239,12 @@ def test_bad_ci_section_is_one_line_exit_2(
     err = captured.err.strip()
     assert "\n" not in err and "Traceback" not in err
     assert expected in err, err
+
+
+def test_plan_of_an_unknown_selection_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["--config", str(TINY), "plan", "helo", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().endswith("no target or group named 'helo'; did you mean 'hello'?")

@@ -30,7 +30,7 @@ def test_refresh_plan_adds_the_build_arg_to_every_target_and_nothing_else() -> N
     busted = refresh.refresh_plan(plan, "2026-11-30")
     assert busted.options.buildx_args == ("--pull", "--set", "*.args.REFRESH=2026-11-30")
     assert busted.images == plan.images and busted.variables == plan.variables
-    assert "REFRESH" not in " ".join(pipeline.bake_command(plan, refresh_attestations()))
+    assert "REFRESH" not in " ".join(pipeline.bake_command(plan, refresh_attestations(), ROOT))
 
 
 def refresh_attestations() -> pipeline.sbom.Attestations:

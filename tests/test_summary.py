@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bake.registry import Verdict
 from bake.smoke import Check, Outcome
-from bake.summary import append_step_summary, refs_markdown, smoke_markdown
+from bake.summary import append_step_summary, failure_markdown, refs_markdown, smoke_markdown
 
 
 def outcome(image: str, platform: str, name: str, passed: bool, output: str = "") -> Outcome:
@@ -51,3 +51,11 @@ def test_append_only_when_github_says_where(tmp_path: Path) -> None:
     assert append_step_summary("# one", {"GITHUB_STEP_SUMMARY": str(target)})
     assert append_step_summary("# two", {"GITHUB_STEP_SUMMARY": str(target)})
     assert target.read_text() == "# one\n# two\n"
+
+
+def test_failure_is_a_heading_and_the_message() -> None:
+    text = failure_markdown(
+        "Merge: no tag was set", "merge: no tag was set\n  app on linux/arm/v7: ..."
+    )
+    assert text.startswith("### ❌ Merge: no tag was set\n\n```\nmerge: no tag was set\n")
+    assert text.endswith("```\n")
