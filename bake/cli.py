@@ -187,9 +187,10 @@ def _publish_plan(args: argparse.Namespace) -> Any:
         raise ConfigError("arguments", "", f"expected NAME=value bake variables, got {rest}")
     options = pipeline.Options.from_env(os.environ)
     platforms = [p for value in args.platform or [] for p in value.split(",") if p]
-    return pipeline.make_plan(
+    plan = pipeline.make_plan(
         args.config, args.target, overrides, options, os.environ, tuple(platforms)
     )
+    return sessions.narrow_since(plan, args.since)
 
 
 def cmd_stage(args: argparse.Namespace, family: Family) -> int:
@@ -215,6 +216,7 @@ def _publish_parsers(sub: Any) -> None:
         parser.add_argument("target", help="target or group")
         parser.add_argument("--digests", type=Path, required=True, help="the records folder")
         parser.add_argument("assignments", nargs="*", metavar="NAME=value")
+        _since_option(parser)
         parser.set_defaults(func=func)
     stage.add_argument(
         "--platform", action="append", help="only these platforms (comma-separated, repeatable)"

@@ -12,6 +12,7 @@ only from ``docker login`` (``~/.docker/config.json``: ``auths``, ``credsStore``
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http.client
 import json
@@ -30,6 +31,7 @@ from bake.errors import BakeError
 __all__ = [
     "MANIFEST_TYPES",
     "Client",
+    "client_for",
     "Manifest",
     "RegistryError",
     "is_transient",
@@ -274,6 +276,12 @@ class Client:
         if token:
             self._auth[scope] = f"Bearer {token}"
         return bool(token)
+
+
+@functools.cache
+def client_for(registry_host: str) -> Client:
+    """One client per registry host for the whole run (its login tokens are reused)."""
+    return Client(registry_host)
 
 
 def _scope_of(url: str, method: str) -> str:

@@ -362,6 +362,8 @@ def stage(plan: Plan, digests: Path) -> list[Record]:
 
 def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
     """Tag what stage runs uploaded: all records present and passed, or no tag at all."""
+    if _nothing_to_do(plan, "merge"):
+        return ()
     if plan.platform_filter:
         raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
     expected = {image.name: image.platforms for image in plan.images}

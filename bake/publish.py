@@ -5,7 +5,7 @@
    then read back by digest and judged (platforms, attestations, tested manifests).
 2. ``combine``: one index per image from its uploaded per-platform indexes (a single
    source holding every platform is used as it is, byte for byte), also by digest.
-3. ``set_tags``: only when 1 and 2 succeeded for the whole selection, every tag is set
+3. ``tags.set_tags``: only when 1 and 2 succeeded for the whole selection, every tag is set
    with one manifest PUT each, in one short final phase. A tag already at the right
    digest, or at an index of the same image manifests (an unchanged, reproducible
    rebuild), is left alone and reported "unchanged". If a PUT fails for good, the
@@ -23,34 +23,19 @@ import json
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bake import oci, registry
-from bake.errors import BakeError, PipelineError
+from bake.errors import PipelineError
 from bake.family import Image
 from bake.layout import open_layout, platform_manifests
 from bake.records import Record
+from bake.tags import Target, render_moves, set_tags
 
-__all__ = [
-    "TagMove",
-    "Target",
-    "combine",
-    "release",
-    "render_moves",
-    "render_verdicts",
-    "set_tags",
-    "upload",
-    "verify",
-]
+__all__ = ["combine", "release", "render_verdicts", "upload", "verify"]
 
 INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
-
-
-@functools.cache
-def _client(registry_host: str) -> oci.Client:
-    return oci.Client(registry_host)
 
 
 def _say(text: str) -> None:
@@ -66,7 +51,7 @@ def upload(
         source = ""
         for repository in repositories:
             registry_host, repo = oci.split_repository(repository)
-            client = _client(registry_host)
+            client = oci.client_for(registry_host)
             mount = (
                 oci.split_repository(source)[1] if source.startswith(registry_host + "/") else ""
             )
@@ -94,18 +79,6 @@ def upload(
         ]
 
 
-@dataclass(frozen=True)
-class Target:
-    """One image's final index, what it must hold, and the refs to tag with it."""
-
-    image: str
-    digest: str
-    body: bytes
-    media_type: str
-    tested: Mapping[str, str]  # platform → image manifest digest the smoke tests ran
-    refs: tuple[str, ...]
-
-
 def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Target:
     """Phase 2 for one image: its final index from the records' uploads, by digest."""
     by_platform = {r.platform: r for r in records}
@@ -117,7 +90,7 @@ def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Tar
     for record in records:
         if record.digest in sources:
             continue
-        found = _client(registry_host).get_manifest(repo, record.digest)
+        found = oci.client_for(registry_host).get_manifest(repo, record.digest)
         if found is None:
             raise PipelineError(
                 f"{image.name}: {record.repository}@{record.digest} is not in the registry (was it staged to another REGISTRY?)"
@@ -137,7 +110,7 @@ def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Tar
     digest = oci.digest_of(body)
     for repository in dict.fromkeys(registry.repository_of(ref) for ref in refs):
         target_host, target_repo = oci.split_repository(repository)
-        _client(target_host).put_manifest(target_repo, digest, body, media_type)
+        oci.client_for(target_host).put_manifest(target_repo, digest, body, media_type)
     return Target(image.name, digest, body, media_type, tested, tuple(refs))
 
 
@@ -194,88 +167,10 @@ def _read(ref: str) -> tuple[dict[str, Any], str]:
     repo, _, digest = rest.partition("@")
     if not digest:
         repo, _, digest = rest.rpartition(":")
-    found = _client(registry_host).get_manifest(repo, digest)
+    found = oci.client_for(registry_host).get_manifest(repo, digest)
     if found is None:
         raise PipelineError(f"{ref}: not found")
     return found.json(), found.digest
-
-
-@dataclass(frozen=True)
-class TagMove:
-    """One tag of phase 3: where it pointed, where it must point, what happened."""
-
-    ref: str
-    want: str
-    before: str | None  # None: the tag did not exist (or could not be read)
-    state: str  # new, moved, unchanged, same images, FAILED, not moved
-    detail: str = ""
-
-    @property
-    def now(self) -> str | None:
-        """Where the tag points after the phase."""
-        if self.state in ("new", "moved"):
-            return self.want
-        return self.before
-
-
-def set_tags(targets: Sequence[Target]) -> list[TagMove]:
-    """Phase 3: read every tag, then PUT those that must move; stop at the first failure."""
-    plans: list[tuple[Target, str, oci.Manifest | None]] = []
-    for target in targets:
-        for ref in target.refs:
-            registry_host, rest = oci.split_repository(ref)
-            repo, _, tag = rest.rpartition(":")
-            plans.append((target, ref, _client(registry_host).get_manifest(repo, tag)))
-    moves: list[TagMove] = []
-    failed = False
-    for target, ref, current in plans:
-        before = current.digest if current else None
-        if failed:
-            moves.append(TagMove(ref, target.digest, before, "not moved"))
-        elif before == target.digest:
-            moves.append(TagMove(ref, target.digest, before, "unchanged"))
-        elif current and _same_images(current, target):
-            moves.append(TagMove(ref, target.digest, before, "unchanged", "same images"))
-        else:
-            registry_host, rest = oci.split_repository(ref)
-            repo, _, tag = rest.rpartition(":")
-            try:
-                _client(registry_host).put_manifest(repo, tag, target.body, target.media_type)
-                moves.append(TagMove(ref, target.digest, before, "moved" if before else "new"))
-            except BakeError as exc:
-                failed = True
-                moves.append(
-                    TagMove(ref, target.digest, before, "FAILED", str(exc).splitlines()[0])
-                )
-    return moves
-
-
-def _same_images(current: oci.Manifest, target: Target) -> bool:
-    """The tag holds an index of exactly the tested image manifests (a no-op rebuild)."""
-    try:
-        return platform_manifests(current.json()) == dict(target.tested)
-    except (ValueError, BakeError):
-        return False
-
-
-def render_moves(moves: Sequence[TagMove]) -> str:
-    """Where every tag points: one line per tag."""
-    width = max((len(m.ref) for m in moves), default=0)
-    lines = []
-    for move in moves:
-        where = move.now or "absent"
-        wanted = (
-            ""
-            if move.now == move.want or move.detail == "same images"
-            else f" (wanted {move.want})"
-        )
-        note = f"  [{move.detail}]" if move.detail else ""
-        lines.append(f"  {move.state:<10} {move.ref.ljust(width)}  → {where}{wanted}{note}")
-    return "\n".join(lines)
-
-
-def final_digest(move: TagMove) -> str:
-    return move.now or move.want
 
 
 def render_verdicts(verdicts: Sequence[registry.Verdict]) -> str:

@@ -340,10 +340,17 @@ def test_an_empty_selection_builds_nothing_and_passes(
     monkeypatch.setattr(pipeline.host, "check_registry", no_check)
     (tiny_repo / "README.md").write_text("docs only\n")
     specs = sessions.catalogue(tiny_repo / "family.yaml")
-    for action in ("build", "test", "push"):
+    for action in ("build", "test", "push", "refresh"):
         sessions.by_name(specs, f"{action}-all").action(["--since", "HEAD"])
+    digests = tiny_repo / "digests"
+    for action in ("stage", "merge"):
+        sessions.by_name(specs, f"{action}-all").action(
+            ["--since", "HEAD", "--digests", str(digests)]
+        )
     err = capsys.readouterr().err
-    assert "push: no image of 'all' to push; nothing to do" in err
+    for action in ("build", "test", "push", "stage", "merge"):
+        assert f"{action}: no image of 'all' to {action}; nothing to do" in err
+    assert not digests.exists()  # no records: the plan's merge expects none either
 
 
 # --- the CI plan and the pull-request workflow -------------------------------------------

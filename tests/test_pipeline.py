@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bake import generated, host, oci, pipeline, publish, run, sbom
+from bake import generated, host, oci, pipeline, run, sbom
 from bake.errors import CommandError, ConfigError, PipelineError
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "family.yaml"
@@ -339,7 +339,7 @@ def registry() -> FakeRegistry:
 def docker(monkeypatch: pytest.MonkeyPatch, registry: FakeRegistry) -> FakeDocker:
     fake = FakeDocker(registry)
     monkeypatch.setattr(run, "run", fake)
-    monkeypatch.setattr(publish, "_client", lambda host: registry)
+    monkeypatch.setattr(oci, "client_for", lambda host: registry)
     monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
     monkeypatch.setattr(host, "check_registry", lambda registry: None)
     monkeypatch.setattr(generated, "write_files", lambda files: [])

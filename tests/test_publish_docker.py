@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bake import publish, sessions
+from bake import oci, publish, sessions
 from bake.errors import BakeError
 from bake.naming import VARIABLES
 from tests.faultproxy import FaultProxy
@@ -46,7 +46,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("BAKE_RETRY_DELAY", "0.2")
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
-    publish._client.cache_clear()
+    oci.client_for.cache_clear()
     name = f"t-publish-{uuid.uuid4().hex[:8]}"
     yield name
     listed = subprocess.run(
@@ -126,8 +126,10 @@ def _bake(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_stage_per_platform_then_merge_matches_the_single_host_push(
-    namespace: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One epoch for every run, even if HEAD moves meanwhile (the default is its commit time).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     single, staged = f"{namespace}-push", f"{namespace}-merge"
     _push("all", f"{SHARED}/{single}")
     for platform in ("linux/amd64", "linux/arm64", "linux/arm/v7"):
@@ -163,8 +165,11 @@ def test_stage_per_platform_then_merge_matches_the_single_host_push(
 
 
 def test_a_rebuild_without_cache_moves_no_tag(
-    namespace: str, capfd: pytest.CaptureFixture[str]
+    namespace: str, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Timestamps are clamped to SOURCE_DATE_EPOCH when newer; a fixed past epoch makes a
+    # layer cached from any earlier build agree with one rebuilt now.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     _push("hello", f"{SHARED}/{namespace}")
     before = _digest(SHARED, f"{namespace}/hello", "it")
     capfd.readouterr()
