@@ -1,15 +1,15 @@
 """Build, test and push a selection of the family: plan first, then act.
 
 ``make_plan`` is pure (the family, the selection, the bake variables, the options);
-``build``, ``test`` and ``push`` are the only functions that touch docker, each doing
-the previous step first, so ``push`` can never publish an image that was not built and
-tested in the same run.
+``build``, ``test``, ``stage``, ``merge`` and ``push`` are the only functions that act,
+each doing the previous step first, so nothing is uploaded that was not built and tested
+in the same run, and nothing is tagged unless every image × platform passed.
 
-How push publishes what was tested: the build loads every image (all platforms, with
-their provenance and SBOM attestations) into the containerd image store; the smoke tests
-run those loaded images; ``docker push`` then sends each loaded index as it is. Nothing
-is rebuilt for the push, and the read-back checks that every pushed name:tag has the
-digest of the local, tested index.
+How push publishes what was tested: the build writes every image (all platforms, with
+their provenance and SBOM attestations) as an OCI tar (``bake.export``) and loads it;
+the smoke tests run those loaded images; only then is each tar uploaded as it is, by
+digest, and the tags move last (``bake.publish``). ``stage`` and ``merge`` split the
+same steps for CI (one platform per job, then one merge); ``push`` is both in one run.
 """
 
 from __future__ import annotations
