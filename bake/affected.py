@@ -41,6 +41,7 @@ GLOBAL_PATHS = (
     ".ci/",
     "scripts/setup-host.sh",
     "requirements.txt",
+    "requirements-runtime.txt",
     "pyproject.toml",
     "tools/",
 )
@@ -212,8 +213,11 @@ def _under(path: str, prefixes: Iterable[str]) -> bool:
 
 
 def _sources(image: Image) -> tuple[str, ...]:
-    """The family-relative files and folders an image is built from ("." is all of it)."""
-    return tuple(path for path in (image.dockerfile, image.context) if path)
+    """The family-relative files and folders an image is built from ("." is all of it):
+    its Dockerfile and context, or for an image built from ``packages`` (by the shared
+    Dockerfile in bake/, a global path) its ``files`` folder."""
+    files = image.recipe.files if image.recipe is not None else None
+    return tuple(path for path in (image.dockerfile, image.context, files) if path)
 
 
 def _file_reason(image: Image, changes: Sequence[Change], prefix: str) -> str | None:

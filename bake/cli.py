@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bake import affected
+from bake import affected, recipe
 from bake.ciplan import CiPlan, make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
@@ -78,7 +78,11 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
         print(f"{image.name} ({image.tier}): {image.description}")
         print(f"  chain:      {' → '.join(image.chain)}")
         print(f"  platforms:  {', '.join(image.platforms)}")
-        print(f"  dockerfile: {image.dockerfile} (context {image.context})")
+        if image.recipe is None:
+            print(f"  dockerfile: {image.dockerfile} (context {image.context})")
+        else:
+            for key, value in recipe.describe(image.recipe).items():
+                print(f"  {key + ':':<11} {value}")
         if image.parent:
             print(f"  contexts:   {image.context_name} = target:{image.parent}")
         print("  tags:")
@@ -100,6 +104,7 @@ def _describe(image: Image, variables: Variables) -> dict[str, object]:
         "platforms": list(image.platforms),
         "dockerfile": image.dockerfile,
         "context": image.context,
+        "recipe": None if image.recipe is None else recipe.describe(image.recipe),
         "tags": list(image_refs(image, variables)),
         "tests": [
             {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}

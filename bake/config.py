@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from bake.recipe import RECIPE_KEYS, Recipe, check_files, read_recipe
 from bake.runners import CiSpec, read_ci
 from bake.yamlsource import (
     Document,
@@ -54,7 +55,7 @@ REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-_IMAGE_KEYS = (
+_BASE_KEYS = (
     "description",
     "dockerfile",
     "context",
@@ -64,6 +65,7 @@ _IMAGE_KEYS = (
     "tests",
     "aliases",
 )
+_IMAGE_KEYS = (*_BASE_KEYS, *RECIPE_KEYS)  # apps and accelerators may be built from packages
 _APP_KEYS = (*_IMAGE_KEYS, "parent", "accelerators")
 _TOP_KEYS = (
     "registry",
@@ -104,6 +106,8 @@ class ImageSpec:
     labels: dict[str, str] = field(default_factory=dict)
     tests: tuple[SmokeTest, ...] = ()
     aliases: tuple[str, ...] = ()
+    # Built by the shared Dockerfile (bake/data) from packages; dockerfile/context are "".
+    recipe: Recipe | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def _read_config(doc: Document, root: Path) -> Config:
     platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
     apps = read_mapping(doc, ("apps",), data["apps"])
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
-    return Config(
+    config = Config(
         file=doc.file,
         root=root,
         registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
@@ -174,27 +178,41 @@ def _read_config(doc: Document, root: Path) -> Config:
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
         labels=read_string_map(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
-        base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base"),
+        base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base", _BASE_KEYS),
         apps=tuple(_app(doc, ("apps", name), name, spec) for name, spec in apps.items()),
         accelerators=tuple(
-            _image(doc, ("accelerators", name), name, spec, f"dockerfiles/accelerators/{name}")
+            _image(
+                doc,
+                ("accelerators", name),
+                name,
+                spec,
+                f"dockerfiles/accelerators/{name}",
+                _IMAGE_KEYS,
+            )
             for name, spec in accelerators.items()
         ),
         ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         document=doc,
     )
+    recipes: dict[KeyPath, Recipe | None] = {("apps", a.name): a.recipe for a in config.apps}
+    recipes.update({("accelerators", a.name): a.recipe for a in config.accelerators})
+    check_files(doc, root, recipes)
+    return config
 
 
 def _image_fields(
     doc: Document, path: KeyPath, name: str, data: dict[str, Any], folder: str
 ) -> dict[str, Any]:
     _name(doc, path, name)
-    dockerfile = _relpath(
-        doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
-    )
-    context = _relpath(
-        doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
-    )
+    recipe = read_recipe(doc, path, data, KNOWN_PLATFORMS)
+    dockerfile = context = ""  # a recipe is built by the shared Dockerfile in bake/data
+    if recipe is None:
+        dockerfile = _relpath(
+            doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
+        )
+        context = _relpath(
+            doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
+        )
     tests = read_list(doc, (*path, "tests"), data.get("tests") or [])
     return {
         "name": name,
@@ -209,12 +227,15 @@ def _image_fields(
             _name(doc, (*path, "aliases", i), a)
             for i, a in enumerate(read_list(doc, (*path, "aliases"), data.get("aliases") or []))
         ),
+        "recipe": recipe,
     }
 
 
-def _image(doc: Document, path: KeyPath, name: str, data: Any, folder: str) -> ImageSpec:
+def _image(
+    doc: Document, path: KeyPath, name: str, data: Any, folder: str, keys: tuple[str, ...]
+) -> ImageSpec:
     data = read_mapping(doc, path, data)
-    doc.check_keys(path, data, _IMAGE_KEYS)
+    doc.check_keys(path, data, keys)
     return ImageSpec(**_image_fields(doc, path, name, data, folder))
 
 

@@ -15,6 +15,14 @@ import hcl2
 
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, static_labels
+from bake.packages_targets import (
+    PACKAGES_TARGET,
+    Text,
+    accelerator_target,
+    packages_target,
+    recipe_fields,
+)
+from bake.recipe import build_args
 
 __all__ = [
     "Expr",
@@ -119,18 +127,27 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
             }
         ),
     }
+    if any(image.recipe is not None for image in family.images):
+        targets[PACKAGES_TARGET] = packages_target()
     for spec in config.accelerators:
+        platforms = _narrowed(list(config.platforms), spec.platforms)
+        build: dict[str, Any] = {}
+        if spec.recipe is None:
+            build["context"] = spec.context
+            build["dockerfile"] = dockerfile_in_context(spec.dockerfile, spec.context)
         targets[f"_{spec.name}"] = _drop_empty(
             {
                 "description": f"Shared by every {spec.name} variant: {spec.description}",
                 "inherits": ["_common"],
-                "context": spec.context,
-                "dockerfile": dockerfile_in_context(spec.dockerfile, spec.context),
-                "platforms": _narrowed(list(config.platforms), spec.platforms),
+                **build,
+                "platforms": platforms,
                 "args": dict(spec.args),
                 "labels": dict(spec.labels),
             }
         )
+        if spec.recipe is not None:
+            built_for = tuple(platforms or config.platforms)
+            targets[f"_{spec.name}-packages"] = accelerator_target(spec, spec.recipe, built_for)
     return targets
 
 
@@ -144,15 +161,24 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
-    if image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+    if image.tier == "accelerator" and image.recipe is not None:
+        target["inherits"] = [f"_{image.accelerator}-packages"]
+    recipe = image.recipe if image.tier != "accelerator" else None
+    if recipe is not None:
+        target["inherits"].append(PACKAGES_TARGET)
+        target |= recipe_fields(recipe)
+    elif image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
     if image.parent is not None and (image.tier != "app" or image.parent != "base"):
-        target["contexts"] = {image.context_name: f"target:{image.parent}"}
+        parent = {image.context_name: f"target:{image.parent}"}
+        target["contexts"] = {**parent, **target.get("contexts", {})}
     if list(image.platforms) != inherited:
         target["platforms"] = list(image.platforms)
     if image.tier != "accelerator":
         target["args"] = dict(image.args)
+        if recipe is not None:
+            target["args"] |= build_args(recipe, image.name, image.platforms)
     tags = [f'image_tags("{name}")' for name in (image.name, *image.aliases)]
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
     target["cache-from"] = Expr(f'cache_from("{image.name}")')
@@ -200,9 +226,11 @@ def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
 def hcl_string(text: str) -> str:
     """A quoted HCL string literal that evaluates to exactly ``text``."""
     out = []
-    for char in text:
+    for i, char in enumerate(text):
         if char == "\\":
             out.append("\\\\")
+        elif char == '"' and text.startswith("${", i + 1):
+            out.append("\\u0022")  # python-hcl2's dumps mangles \"$${ into \$${
         elif char == '"':
             out.append('\\"')
         elif char == "\n":
@@ -218,6 +246,20 @@ def hcl_string(text: str) -> str:
     return '"' + _escape_templates("".join(out)) + '"'
 
 
+HEREDOC = "EOT"
+
+
+def _fits_heredoc(text: str) -> bool:
+    """A heredoc ends with a newline, holds no line equal to its delimiter, no control
+    characters but newlines and tabs; anything else stays a quoted string."""
+    lines = text.split("\n")
+    return (
+        text.endswith("\n")
+        and HEREDOC not in (line.strip() for line in lines)
+        and not any(ord(c) < 0x20 and c not in "\n\t" or ord(c) == 0x7F for c in text)
+    )
+
+
 def _escape_templates(text: str) -> str:
     """``${`` and ``%{`` start interpolations in HCL (and bake JSON) strings: double them."""
     return text.replace("${", "$${").replace("%{", "%%{")
@@ -226,6 +268,9 @@ def _escape_templates(text: str) -> str:
 def _hcl_value(value: Any) -> Any:
     if isinstance(value, Expr):
         return str(value)
+    if isinstance(value, Text) and _fits_heredoc(value):
+        # Heredocs keep backslashes and quotes as they are; only templates are escaped.
+        return f"<<{HEREDOC}\n{_escape_templates(value)}{HEREDOC}\n"
     if isinstance(value, str):
         return hcl_string(value)
     if isinstance(value, list):

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
 from bake.errors import ConfigError
+from bake.recipe import ALL_PLATFORMS, Recipe
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "load_family", "resolve"]
@@ -38,6 +39,7 @@ class Image:
     labels: dict[str, str]
     tests: tuple[SmokeTest, ...]  # inherited down the chain, the base's first
     aliases: tuple[str, ...]
+    recipe: Recipe | None = None  # built from packages by the shared Dockerfile
 
     @property
     def context_name(self) -> str | None:
@@ -119,6 +121,7 @@ def resolve(config: Config) -> Family:
     images = (base, *apps, *variants)
     groups = _groups(config, apps, variants)
     _check_unique_names(config, images, groups)
+    _check_packages(config, images)
     return Family(config=config, images=images, groups=groups)
 
 
@@ -173,6 +176,7 @@ def _image(
         labels=dict(spec.labels),
         tests=tests,
         aliases=spec.aliases if accelerator is None else (),
+        recipe=None if "dockerfile" in overrides else spec.recipe,
     )
 
 
@@ -324,6 +328,25 @@ def _check_unique_names(
             )
             raise _fail(config, path, message)
         owner[group.name] = (f"group {group.name}", ())
+
+
+def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
+    """An image built from packages installs at least one on every platform it is built for
+    (a per-platform list may leave one out by mistake)."""
+    for image in images:
+        recipe = image.recipe
+        if recipe is None:
+            continue
+        for platform in image.platforms:
+            if not recipe.packages_for(platform):
+                listed = ", ".join(recipe.platform_packages) or "none"
+                raise _fail(
+                    config,
+                    (*_path_of(image), "packages"),
+                    f"{image.name} is built for {platform} but installs no package there "
+                    f"(lists for: {listed}); add packages under {ALL_PLATFORMS!r} or "
+                    f"{platform!r}, or restrict the platforms",
+                )
 
 
 def _path_of(image: Image) -> KeyPath:

@@ -1,6 +1,7 @@
 """The ``lint`` session: Dockerfiles, Python, the CI workflows, and BuildKit's own check.
 
-- hadolint on every Dockerfile of the family;
+- hadolint on every Dockerfile of the family (and the shared one of images built from
+  packages, ``bake/data/packages.Dockerfile``);
 - ruff (check and format) and ``mypy --strict`` on the Python;
 - actionlint (with shellcheck on ``run:`` scripts) and zizmor ``--offline`` on
   ``.github/workflows``: the workflow must stay valid, pinned and injection-free;
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import generated, run
+from bake import generated, recipe, run
 from bake.errors import CommandError, HostError
 from bake.family import Family
 
@@ -74,7 +75,9 @@ def workflow_commands(root: Path) -> list[list[str]]:
 
 def lint(config_path: Path, family: Family, repo: Path, extra: Sequence[str] = ()) -> None:
     """Everything the ``lint`` session checks, cheapest first; the first failure stops it."""
-    dockerfiles = sorted({image.dockerfile for image in family.images})
+    dockerfiles = sorted({image.dockerfile for image in family.images if image.dockerfile})
+    if any(image.recipe is not None for image in family.images):
+        dockerfiles.append(recipe.dockerfile_path())  # the shared one, in the package
     run.run(["hadolint", *dockerfiles], cwd=family.root)
     run.run([sys.executable, "-m", "ruff", "check", "."], cwd=repo)
     run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=repo)

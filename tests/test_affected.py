@@ -4,8 +4,9 @@ reaches: its own images and every image built on them, down the chain.
 
 The feature-rich fixture (tests/fixtures/emit) gives the shapes that matter: firefox has
 accelerator variants and an app built on it (kiosk → nvidia-kiosk, intel-kiosk); the
-nvidia variant of firefox has its own Dockerfile in firefox's folder; media opts out of
-nvidia.
+nvidia variant of firefox has its own Dockerfile in firefox's folder, the others are built
+from packages (no Dockerfile); kiosk is built from packages plus a files folder; media
+opts out of nvidia.
 """
 
 from __future__ import annotations
@@ -24,19 +25,24 @@ from bake.family import load_family
 from tests import workflow
 
 HERE = Path(__file__).parent
-EMIT = HERE / "fixtures" / "emit" / "family.yaml"
+EMIT = HERE / "fixtures" / "emit"
 TINY = HERE / "fixtures" / "tiny"
 EVERYTHING = [
     "base",
     "firefox",
     "kiosk",
+    "editor",
     "media",
     "nvidia-firefox",
     "nvidia-kiosk",
+    "nvidia-editor",
     "intel-firefox",
     "intel-kiosk",
+    "intel-editor",
     "intel-media",
 ]
+INTEL = ["intel-firefox", "intel-kiosk", "intel-editor", "intel-media"]
+KIOSK_DOWN = ["kiosk", "nvidia-kiosk", "intel-kiosk"]
 FIREFOX_DOWN = [
     "firefox",
     "kiosk",
@@ -50,10 +56,8 @@ FILES = {
     "dockerfiles/apps/firefox/Dockerfile": "FROM base\n",
     "dockerfiles/apps/firefox/nvidia.Dockerfile": "FROM app\n",
     "dockerfiles/apps/firefox/policies.json": "{}\n",
-    "dockerfiles/apps/kiosk/Dockerfile": "FROM firefox\n",
     "dockerfiles/apps/media/Dockerfile": "FROM base\nCOPY media.conf /etc/\n",
     "dockerfiles/apps/media/media.conf": "volume=11\n",
-    "dockerfiles/accelerators/nvidia/Dockerfile": "FROM app\n",
     "dockerfiles/accelerators/intel/Dockerfile": "FROM app\n",
     "README.md": "# desk\n",
     "docs/guide.md": "how to\n",
@@ -79,10 +83,11 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def make_repo(root: Path, family: Path, files: dict[str, str], folder: str = "") -> Path:
-    """A git repository holding ``family`` and ``files`` (under ``folder``), committed."""
+def make_repo(root: Path, fixture: Path, files: dict[str, str], folder: str = "") -> Path:
+    """A git repository holding the ``fixture`` folder and ``files`` (under ``folder``)."""
     home = root / folder
-    for name, text in {"family.yaml": family.read_text(), **files}.items():
+    shutil.copytree(fixture, home, dirs_exist_ok=True)
+    for name, text in files.items():
         (home / name).parent.mkdir(parents=True, exist_ok=True)
         (home / name).write_text(text)
     git(root, "init", "-q", "-b", "main")
@@ -128,11 +133,18 @@ def test_an_app_dockerfile_affects_its_variants_and_child_apps(repo: Path) -> No
 
 def test_an_accelerator_dockerfile_affects_the_variants_that_use_it(repo: Path) -> None:
     (repo / "dockerfiles/accelerators/intel/Dockerfile").write_text("FROM app\nRUN true\n")
-    assert affected_by(repo) == ["intel-firefox", "intel-kiosk", "intel-media"]
-    git(repo, "checkout", "--", ".")
-    # firefox's nvidia variant has its own Dockerfile: only kiosk's uses the shared one.
-    (repo / "dockerfiles/accelerators/nvidia/Dockerfile").write_text("FROM app\nRUN true\n")
-    assert affected_by(repo) == ["nvidia-kiosk"]
+    assert affected_by(repo) == INTEL
+
+
+def test_an_accelerators_packages_affect_the_variants_built_from_them(repo: Path) -> None:
+    # firefox's nvidia variant has its own Dockerfile: only the others use the packages.
+    edit(repo / "family.yaml", "packages: [libglvnd0, libegl1]", "packages: [libglvnd0]")
+    assert affected_by(repo) == ["nvidia-kiosk", "nvidia-editor"]
+
+
+def test_an_apps_files_folder_affects_it_and_its_children(repo: Path) -> None:
+    (repo / "files/kiosk/etc/firefox/kiosk.json").write_text('{"url": "x"}\n')
+    assert affected_by(repo) == KIOSK_DOWN
 
 
 def test_an_app_override_dockerfile_is_in_its_apps_context(repo: Path) -> None:
@@ -147,7 +159,7 @@ def test_an_app_entrys_tests_affect_it_and_every_image_inheriting_them(repo: Pat
 
 def test_inherited_values_count_accelerator_and_base_entries(repo: Path) -> None:
     edit(repo / "family.yaml", "expect: all\n", "expect: ^all$\n")  # the nvidia tests
-    assert affected_by(repo) == ["nvidia-firefox", "nvidia-kiosk"]
+    assert affected_by(repo) == ["nvidia-firefox", "nvidia-kiosk", "nvidia-editor"]
     edit(repo / "family.yaml", 'LOCALE: "C.UTF-8"', 'LOCALE: "de_DE.UTF-8"')  # base args
     assert affected_by(repo) == EVERYTHING
 
@@ -155,10 +167,10 @@ def test_inherited_values_count_accelerator_and_base_entries(repo: Path) -> None
 def test_a_platform_change_affects_the_app_and_its_children(repo: Path) -> None:
     edit(
         repo / "family.yaml",
-        "platforms: [linux/amd64, linux/arm64]\n  media",
-        "platforms: [linux/amd64]\n  media",
+        "platforms: [linux/amd64, linux/arm64]\n    packages: [xdotool]",
+        "platforms: [linux/amd64]\n    packages: [xdotool]",
     )
-    assert affected_by(repo) == ["kiosk", "nvidia-kiosk", "intel-kiosk"]
+    assert affected_by(repo) == KIOSK_DOWN
 
 
 def test_a_top_level_key_affects_everything(repo: Path) -> None:
@@ -183,17 +195,19 @@ def test_the_build_system_affects_everything(repo: Path) -> None:
 
 
 def test_a_renamed_file_affects_both_its_old_and_new_place(repo: Path) -> None:
-    git(repo, "mv", "dockerfiles/apps/media/media.conf", "dockerfiles/apps/kiosk/media.conf")
+    git(repo, "mv", "dockerfiles/apps/media/media.conf", "files/kiosk/media.conf")
     found = affected.since(load_family(repo / "family.yaml"), repo / "family.yaml", "HEAD")
     assert list(found.images) == ["kiosk", "media", "nvidia-kiosk", "intel-kiosk", "intel-media"]
-    rename = "dockerfiles/apps/media/media.conf renamed to dockerfiles/apps/kiosk/media.conf"
+    rename = "dockerfiles/apps/media/media.conf renamed to files/kiosk/media.conf"
     assert found.reasons["media"] == found.reasons["kiosk"] == rename
     assert found.reasons["nvidia-kiosk"] == "built on kiosk"
 
 
 def test_an_untracked_file_in_a_context_counts(repo: Path) -> None:
-    (repo / "dockerfiles/apps/kiosk/new.txt").write_text("new\n")
-    assert affected_by(repo) == ["kiosk", "nvidia-kiosk", "intel-kiosk"]
+    (repo / "files/kiosk/new.txt").write_text("new\n")
+    assert affected_by(repo) == KIOSK_DOWN
+    (repo / "dockerfiles/apps/editor.txt").write_text("no image is built from this\n")
+    assert affected_by(repo) == KIOSK_DOWN  # editor: packages only, no folder of its own
 
 
 def test_a_deleted_app_leaves_nothing_to_build(repo: Path) -> None:
@@ -248,9 +262,9 @@ def test_a_family_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
 def test_since_an_older_commit_sums_the_commits_and_the_working_tree(repo: Path) -> None:
     (repo / "dockerfiles/apps/media/media.conf").write_text("volume=1\n")
     git(repo, "commit", "-qam", "media")
-    (repo / "dockerfiles/accelerators/nvidia/Dockerfile").write_text("FROM app\nRUN true\n")
-    assert affected_by(repo, "HEAD~1") == ["media", "nvidia-kiosk", "intel-media"]
-    assert affected_by(repo, "HEAD") == ["nvidia-kiosk"]
+    (repo / "dockerfiles/accelerators/intel/Dockerfile").write_text("FROM app\nRUN true\n")
+    assert affected_by(repo, "HEAD~1") == ["media", *INTEL]
+    assert affected_by(repo, "HEAD") == INTEL
 
 
 def test_parse_name_status_keeps_both_paths_of_a_rename() -> None:

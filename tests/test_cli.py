@@ -19,6 +19,7 @@ REPO = HERE.parent
 @pytest.fixture()
 def family_dir(tmp_path: Path) -> Path:
     shutil.copy(HERE / "fixtures/emit/family.yaml", tmp_path / "family.yaml")
+    shutil.copytree(HERE / "fixtures/emit/files", tmp_path / "files")  # kiosk's files
     return tmp_path
 
 

@@ -50,6 +50,11 @@ def test_inheritance_mirrors_the_tiers() -> None:
     assert inherits("firefox") == ["_app"]
     assert inherits("nvidia-firefox") == ["_nvidia"]
     assert inherits("intel-media") == ["_intel"]
+    # built from packages: the shared Dockerfile comes from _packages
+    assert inherits("kiosk") == ["_app", "_packages"]
+    assert inherits("_nvidia-packages") == ["_nvidia", "_packages"]
+    assert inherits("nvidia-kiosk") == ["_nvidia-packages"]
+    assert inherits("nvidia-firefox") == ["_nvidia"]  # firefox's own nvidia Dockerfile
 
 
 def test_header_says_generated() -> None:
@@ -67,6 +72,7 @@ def test_header_says_generated() -> None:
         ("${X}", '"$${X}"'),
         ("%{ if }", '"%%{ if }"'),
         ("\x01", r'"\u0001"'),
+        ('"${X}"', r'"\u0022$${X}\""'),  # python-hcl2 would mangle \"$${
     ],
 )
 def test_hcl_string_escapes(text: str, literal: str) -> None:

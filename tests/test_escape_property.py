@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bake.config import load_config
@@ -33,6 +33,7 @@ DESCRIPTION = TEXT.filter(bool)
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(description=DESCRIPTION, label=TEXT, arg=TEXT)
+@example(description='say "${X}"', label='"${', arg='\\"${Y}"')  # python-hcl2 mangles \"$${
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str
 ) -> None:

@@ -47,7 +47,10 @@ def test_opt_out_and_override(family: Family) -> None:
     assert "nvidia-media" not in names  # media opted out of nvidia
     assert family.image("nvidia-firefox").dockerfile == "dockerfiles/apps/firefox/nvidia.Dockerfile"
     assert family.image("nvidia-firefox").context == "dockerfiles/apps/firefox"
-    assert family.image("nvidia-kiosk").dockerfile == "dockerfiles/accelerators/nvidia/Dockerfile"
+    assert family.image("intel-kiosk").dockerfile == "dockerfiles/accelerators/intel/Dockerfile"
+    # nvidia is built from packages, except where an app brings its own Dockerfile
+    assert family.image("nvidia-kiosk").recipe == family.config.accelerators[0].recipe
+    assert family.image("nvidia-firefox").recipe is None
 
 
 def test_tests_are_inherited_down_the_chain(family: Family) -> None:
@@ -69,9 +72,9 @@ def test_groups(family: Family) -> None:
         return [i.name for i in family.select(name)]
 
     assert members("default") == members("all") == [i.name for i in family.images]
-    assert members("apps") == ["firefox", "kiosk", "media"]
-    assert members("nvidia") == ["nvidia-firefox", "nvidia-kiosk"]
-    assert members("intel") == ["intel-firefox", "intel-kiosk", "intel-media"]
+    assert members("apps") == ["firefox", "kiosk", "editor", "media"]
+    assert members("nvidia") == ["nvidia-firefox", "nvidia-kiosk", "nvidia-editor"]
+    assert members("intel") == ["intel-firefox", "intel-kiosk", "intel-editor", "intel-media"]
     assert members("firefox-all") == ["firefox", "nvidia-firefox", "intel-firefox"]
     assert members("kiosk") == ["kiosk"]
 

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from bake.config import ImageSpec
 from bake.emit import dockerfile_in_context
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, write_files
 from bake.naming import Variables, cache_refs, image_labels, image_refs
+from bake.recipe import build_args, dockerfile_for
 from tests.buildx import bake_print, require_buildx
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +40,9 @@ def generated(
     source = FAMILIES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
     shutil.copy(source, folder / "family.yaml")
+    for sibling in source.parent.iterdir():  # the `files` folders must exist
+        if sibling.is_dir() and not sibling.name.startswith("."):
+            (folder / sibling.name).symlink_to(sibling)
     family = load_family(folder / "family.yaml")
     write_files(expected_files(family, folder / "family.yaml"))
     return family, folder
@@ -47,8 +52,8 @@ def model_target(family: Family, image: Image, variables: Variables) -> dict[str
     """What the model says buildx must resolve ``image`` to."""
     expected: dict[str, Any] = {
         "description": image.description,
-        "context": image.context,
-        "dockerfile": dockerfile_in_context(image.dockerfile, image.context),
+        "context": image.context or ".",  # "": built from packages (_recipe_fields)
+        "dockerfile": dockerfile_in_context(image.dockerfile or ".", image.context or "."),
         "platforms": list(image.platforms),
         "tags": list(image_refs(image, variables)),
         "labels": image_labels(family.config, image, variables),
@@ -56,10 +61,43 @@ def model_target(family: Family, image: Image, variables: Variables) -> dict[str
     }
     if image.parent:
         expected["contexts"] = {image.context_name: f"target:{image.parent}"}
+    if image.recipe is not None:
+        expected.update(_recipe_fields(family, image))
     for key, entries in zip(("cache-from", "cache-to"), cache_refs(image, variables), strict=True):
         if entries:  # buildx prints each cache entry as its key=value fields
             expected[key] = [dict(field.split("=", 1) for field in e.split(",")) for e in entries]
     return expected
+
+
+def _accelerator(family: Family, image: Image) -> ImageSpec:
+    return next(s for s in family.config.accelerators if s.name == image.accelerator)
+
+
+def _recipe_fields(family: Family, image: Image) -> dict[str, Any]:
+    """An image built from packages: the shared Dockerfile inline, the default context and
+    Dockerfile name (unused), the files context, the recipe's build args."""
+    recipe = image.recipe
+    assert recipe is not None
+    name, platforms, args = image.name, image.platforms, {}
+    if image.tier == "accelerator":
+        spec = _accelerator(family, image)
+        platforms = tuple(p for p in family.config.platforms if p in (spec.platforms or [p]))
+        name, args = spec.name, {"PARENT": "app"}
+    fields: dict[str, Any] = {
+        "context": ".",
+        "dockerfile": "Dockerfile",
+        "dockerfile-inline": dockerfile_for(recipe),
+        "args": {
+            **family.config.args,
+            **_tier_args(family, image),
+            **image.args,
+            **args,
+            **build_args(recipe, name, platforms),
+        },
+    }
+    if recipe.files is not None:
+        fields["contexts"] = {image.context_name: f"target:{image.parent}", "files": recipe.files}
+    return fields
 
 
 def _tier_args(family: Family, image: Image) -> dict[str, str]:
@@ -79,10 +117,13 @@ def resolved(printed: dict[str, Any], name: str) -> dict[str, Any]:
     target = dict(printed["target"][name])
     for key in ("args", "labels"):
         target[key] = {k: unescape_printed(v) for k, v in target.get(key, {}).items()}
+    if "dockerfile-inline" in target:
+        target["dockerfile-inline"] = unescape_printed(target["dockerfile-inline"])
     keys = (
         "description",
         "context",
         "dockerfile",
+        "dockerfile-inline",
         "platforms",
         "tags",
         "labels",

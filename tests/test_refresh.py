@@ -72,9 +72,10 @@ def test_an_image_changed_when_any_platform_changed_or_it_was_never_published() 
 
 
 def _stages(dockerfile: Path) -> list[list[str]]:
-    """Instructions (continuation lines joined, comments dropped) grouped by FROM."""
+    """Instructions (continuation lines joined, comments dropped) grouped by FROM (the
+    first group holds the global ARGs before any FROM)."""
     text = re.sub(r"\\\n", " ", dockerfile.read_text())
-    stages: list[list[str]] = []
+    stages: list[list[str]] = [[]]
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
