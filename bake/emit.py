@@ -1,4 +1,4 @@
-"""Family → one bake document (plain dicts) → HCL text (python-hcl2) and JSON text.
+"""Family → one bake document (plain dicts) → HCL text (python-hcl2's layout) and JSON text.
 
 Both renderings come from the same document, so they cannot drift apart. Strings are
 literals unless wrapped in ``Expr``: literals are escaped so buildx reads back exactly
@@ -11,8 +11,7 @@ import json
 import posixpath
 from typing import Any
 
-import hcl2
-
+from bake import hclwrite
 from bake.family import Family, Image
 from bake.naming import VARIABLES, Variables, static_labels
 from bake.packages_targets import (
@@ -28,6 +27,8 @@ __all__ = [
     "Expr",
     "bake_document",
     "dockerfile_in_context",
+    "hcl2_dumps",
+    "hcl_data",
     "hcl_string",
     "render_hcl",
     "render_json",
@@ -284,17 +285,31 @@ def _hcl_block(body: dict[str, Any]) -> dict[str, Any]:
     return {**{k: _hcl_value(v) for k, v in body.items()}, "__is_block__": True}
 
 
-def render_hcl(family: Family, source: str) -> str:
-    """The bake document as HCL, with a header saying it is generated and from what."""
-    document = bake_document(family)
-    data = {
+def hcl_data(family: Family) -> dict[str, list[dict[str, dict[str, Any]]]]:
+    """The bake document in python-hcl2's dict form, every literal already rendered."""
+    return {
         kind: [{hcl_string(name): _hcl_block(body)} for name, body in blocks.items()]
-        for kind, blocks in document.items()
+        for kind, blocks in bake_document(family).items()
     }
-    text = hcl2.dumps(data)
+
+
+def hcl2_dumps(data: dict[str, list[dict[str, dict[str, Any]]]]) -> str:
+    """The reference rendering: python-hcl2's ``dumps``, blank-line runs collapsed.
+
+    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/test_hclwrite.py);
+    hcl2 is imported here only, so the hot path does not pay for importing it.
+    """
+    import hcl2
+
+    text: str = hcl2.dumps(data)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    return HEADER.format(source=source) + "\n" + text.strip() + "\n"
+    return text.strip()
+
+
+def render_hcl(family: Family, source: str) -> str:
+    """The bake document as HCL, with a header saying it is generated and from what."""
+    return HEADER.format(source=source) + "\n" + hclwrite.dumps(hcl_data(family)) + "\n"
 
 
 # --- JSON ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
 Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
 and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>``.
-Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``setup-host``.
+Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``bench``,
+``setup-host``.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 (``nox -k`` parses its argument as a Python expression and cannot name them).
 """
@@ -244,6 +245,12 @@ def _chores(path: Path, family: Family) -> list[SessionSpec]:
             "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
             ("tests", "ci"),
             _python_module("-m", "pytest"),
+        ),
+        SessionSpec(
+            "bench",
+            "Benchmarks P1-P6 as ratios to their baselines, one table (-- --quick: CI's small run)",
+            ("bench",),
+            _python_module("benchmarks/bench.py"),
         ),
         SessionSpec(
             "setup-host",

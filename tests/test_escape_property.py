@@ -34,6 +34,8 @@ DESCRIPTION = TEXT.filter(bool)
 )
 @given(description=DESCRIPTION, label=TEXT, arg=TEXT)
 @example(description='say "${X}"', label='"${', arg='\\"${Y}"')  # python-hcl2 mangles \"$${
+# python-hcl2 could not render "%%{{" at all; bake.hclwrite, which renders now, can.
+@example(description="%%{{", label="a%%{{b", arg='"%%{x}"')
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str
 ) -> None:

@@ -48,8 +48,8 @@ def test_every_target_and_group_gets_build_test_and_push(
     ):
         assert expected in names
     assert "build-default" not in names
-    assert names[-5:] == ["generate", "check", "lint", "tests", "setup-host"]
-    assert len(names) == len(set(names)) == 6 * len(selectable) + 5
+    assert names[-6:] == ["generate", "check", "lint", "tests", "bench", "setup-host"]
+    assert len(names) == len(set(names)) == 6 * len(selectable) + 6
 
 
 def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
@@ -130,10 +130,12 @@ def test_chores_run_their_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     specs = sessions.catalogue(TINY)
     sessions.by_name(specs, "check").action([])
     sessions.by_name(specs, "tests").action(["-k", "host"])
+    sessions.by_name(specs, "bench").action(["--quick"])
     sessions.by_name(specs, "setup-host").action([])
     assert ran == [
         ([sys.executable, "-m", "bake", "--config", str(TINY), "check"], ROOT),
         ([sys.executable, "-m", "pytest", "-k", "host"], ROOT),
+        ([sys.executable, "benchmarks/bench.py", "--quick"], ROOT),
         (["bash", "scripts/setup-host.sh"], ROOT),
     ]
 

@@ -1,0 +1,68 @@
+"""Every benchmark (P1–P6) in one run, one table: ``nox -s bench`` runs this.
+
+    python benchmarks/bench.py                 # all of them (about 30 min on 2 busy cores)
+    python benchmarks/bench.py --only P1,P3    # some of them
+    python benchmarks/bench.py --quick         # CI: P1 on 10/30 targets, P3 on tests/fixtures/tiny
+
+Build output goes to a log file (named on stderr); the table goes to stdout. Each
+measure is a ratio of ours to its baseline, both taken in this run; see the module of
+each measure for what exactly runs: p1_generate.py, builds.py (P2–P5), p6_stage_merge.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import builds, p1_generate, p6_stage_merge
+from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE
+from benchmarks.table import Row, machine, render, say
+
+__all__ = ["main", "run_all"]
+
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
+BUILD_MEASURES = {"P2", "P3", "P4", "P5"}
+
+
+def run_all(only: set[str], rounds: int, quick: bool, log: Path) -> list[Row]:
+    """The rows of the measures in ``only`` (quick: P1 and P3, small, one round of builds)."""
+    table: list[Row] = []
+    if "P1" in only:
+        table += p1_generate.rows(rounds=3 if quick else 5, quick=quick)
+    if only & BUILD_MEASURES:
+        source = TINY_FIXTURE if quick else BENCH_FIXTURE
+        samples = builds.measure(source, 1 if quick else rounds, quick, log)
+        name = source.relative_to(BENCH_FIXTURE.parent.parent).as_posix()
+        table += [row for row in builds.rows(samples, name) if row.id[:2] in only]  # P2b with P2
+    if "P6" in only and not quick:
+        table += p6_stage_merge.rows(rounds, log)
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated ids (P1,…,P6)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the builds (P2–P6)")
+    parser.add_argument("--quick", action="store_true", help="the small variant CI runs")
+    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "t-bench.log")
+    args = parser.parse_args(argv)
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    unknown = only - set(ALL)
+    if unknown:
+        parser.error(f"unknown measures {sorted(unknown)}; expected some of {', '.join(ALL)}")
+    if args.quick:
+        only &= {"P1", "P3"}
+    say(f"build output goes to {args.log}")
+    start_machine = machine()
+    table = run_all(only, args.rounds, args.quick, args.log)
+    print(start_machine)
+    print(render(table))
+
+
+if __name__ == "__main__":
+    main()
