@@ -21,7 +21,8 @@ import nox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bake import sessions  # noqa: E402
-from bake.errors import BakeError  # noqa: E402
+from bake.errors import BakeError, ConfigError  # noqa: E402
+from bake.interrupt import Interrupted  # noqa: E402
 
 nox.options.default_venv_backend = "none"
 
@@ -30,6 +31,10 @@ def _register(spec: sessions.SessionSpec) -> None:
     def session(session: nox.Session) -> None:
         try:
             spec.action(session.posargs)
+        except Interrupted as exc:
+            # Containers are removed by now; stop nox too (exit 130), not just this session.
+            session.warn(str(exc))
+            raise KeyboardInterrupt from None
         except BakeError as exc:
             session.error(str(exc))
 
@@ -40,5 +45,15 @@ def _register(spec: sessions.SessionSpec) -> None:
     nox.session(name=spec.name, python=False, tags=list(spec.tags), default=default)(session)
 
 
-for _spec in sessions.catalogue():
+def _catalogue() -> tuple[sessions.SessionSpec, ...]:
+    """The sessions; a bad family file is the same one-line error as `python -m bake`
+    gives (exit 2), not a traceback from importing this file."""
+    try:
+        return sessions.catalogue()
+    except BakeError as exc:
+        print(exc if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+
+
+for _spec in _catalogue():
     _register(_spec)

@@ -16,6 +16,7 @@ from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
 from bake.naming import Variables, image_refs
+from bake.varcheck import check_variables, origins
 
 __all__ = ["default_config_path", "main"]
 
@@ -71,6 +72,7 @@ def cmd_list(args: argparse.Namespace, family: Family) -> int:
 def cmd_show(args: argparse.Namespace, family: Family) -> int:
     variables = Variables.from_env(family.config, os.environ)
     images = family.select(args.target)
+    check_variables(variables, origins(os.environ, {}, family.config.file))
     if args.json:
         print(json.dumps([_describe(i, variables) for i in images], indent=2))
         return 0
@@ -161,7 +163,10 @@ def cmd_plan(args: argparse.Namespace, family: Family) -> int:
     selection = "all" if args.selection == "default" else args.selection
     variables = Variables.from_env(family.config, os.environ)
     args.target = selection
-    plan = make_ci_plan(family, selection, _selected(args, family), variables, args.per_image)
+    images = _selected(args, family)
+    selection = family.canonical(selection)  # an alias plans its image
+    check_variables(variables, origins(os.environ, {}, family.config.file))
+    plan = make_ci_plan(family, selection, images, variables, args.per_image)
     if args.json:
         print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
     else:
@@ -299,3 +304,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `python -m bake show all | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as if killed by SIGPIPE, like other Unix tools

@@ -32,6 +32,7 @@ __all__ = [
     "ImageSpec",
     "SmokeTest",
     "load_config",
+    "registry_problem",
 ]
 
 DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
@@ -50,10 +51,16 @@ KNOWN_PLATFORMS = (
 # A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
 # [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-# registry host[:port] followed by optional path components, no tag.
-REGISTRY_RE = re.compile(r"^[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+NAME_MAX = 63  # like a DNS label; generated names (<accelerator>-<app>, <app>-all) too
+# registry host (DNS labels)[:port] and optional path components, no tag.
+_HOST = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REGISTRY_RE = re.compile(rf"^{_HOST}(?::[0-9]+)?(?:/{_PATH})*$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Label keys: reverse-DNS style. No "=", spaces, quotes or "${"/"%{", so a key reads the
+# same in HCL, in JSON and on `docker inspect`.
+LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$")
 
 _BASE_KEYS = (
     "description",
@@ -157,26 +164,29 @@ def load_config(path: Path) -> Config:
 
 def _read_config(doc: Document, root: Path) -> Config:
     data = read_mapping(doc, (), doc.data)
-    doc.check_keys((), data, _TOP_KEYS)
+    # x-… keys are ignored (as in Compose files): a place for anchors to merge (<<) from
+    doc.check_keys((), {k: v for k, v in data.items() if not k.startswith("x-")}, _TOP_KEYS)
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
     platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
     apps = read_mapping(doc, ("apps",), data["apps"])
+    if not apps:
+        doc.fail(("apps",), "expected at least one app (the base alone is not a family)")
+    tags = read_list(doc, ("tags",), data.get("tags", ["latest"]))
+    if not tags:
+        doc.fail(("tags",), "expected at least one tag (every image needs a name to test and push)")
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
     config = Config(
         file=doc.file,
         root=root,
         registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
-        tags=tuple(
-            _tag(doc, ("tags", i), t)
-            for i, t in enumerate(read_list(doc, ("tags",), data.get("tags", ["latest"])))
-        ),
+        tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(tags)),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
         source=read_string(doc, ("source",), data.get("source", "")),
         licenses=read_string(doc, ("licenses",), data.get("licenses", "")),
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
-        labels=read_string_map(doc, ("labels",), data.get("labels") or {}),
+        labels=_labels(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
         base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base", _BASE_KEYS),
         apps=tuple(_app(doc, ("apps", name), name, spec) for name, spec in apps.items()),
@@ -221,7 +231,7 @@ def _image_fields(
         "context": context,
         "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
         "args": _args(doc, (*path, "args"), data.get("args") or {}),
-        "labels": read_string_map(doc, (*path, "labels"), data.get("labels") or {}),
+        "labels": _labels(doc, (*path, "labels"), data.get("labels") or {}),
         "tests": _tests(doc, (*path, "tests"), name, tests),
         "aliases": tuple(
             _name(doc, (*path, "aliases", i), a)
@@ -307,19 +317,33 @@ def _description(doc: Document, path: KeyPath, value: Any) -> str:
 def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
     args = read_string_map(doc, path, value)
     for key in args:
-        if not ARG_RE.match(key):
+        if not ARG_RE.fullmatch(key):
             doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
     return args
 
 
+def _labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
+    labels = read_string_map(doc, path, value)
+    for key in labels:
+        if not LABEL_KEY_RE.fullmatch(key):
+            doc.fail(
+                (*path, key),
+                f"{key!r} is not a label key: expected letters, digits, '.', '_', '/' and '-', "
+                "starting and ending with a letter or digit (e.g. 'com.example.team')",
+            )
+    return labels
+
+
 def _name(doc: Document, path: KeyPath, value: Any) -> str:
     name = read_string(doc, path, value)
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         doc.fail(
             path,
             f"{name!r} is not a valid image/target name: expected lowercase letters and "
             "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
         )
+    if len(name) > NAME_MAX:
+        doc.fail(path, f"the name is {len(name)} characters long; at most {NAME_MAX} are allowed")
     return name
 
 
@@ -354,18 +378,25 @@ def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
 
 def _registry(doc: Document, value: Any) -> str:
     registry = read_string(doc, ("registry",), value)
-    for part in registry.split(","):
-        if not REGISTRY_RE.match(part.strip()):
-            doc.fail(
-                ("registry",),
-                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
-                "(comma-separate several)",
-            )
+    problem = registry_problem(registry)
+    if problem:
+        doc.fail(("registry",), problem)
     return registry
+
+
+def registry_problem(registry: str) -> str | None:
+    """Why ``registry`` (one or several, comma-separated) is not valid, or None."""
+    for part in registry.split(","):
+        if not REGISTRY_RE.fullmatch(part):
+            return (
+                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
+                "(comma-separate several, no spaces)"
+            )
+    return None
 
 
 def _tag(doc: Document, path: KeyPath, value: Any) -> str:
     tag = read_string(doc, path, value)
-    if not TAG_RE.match(tag):
+    if not TAG_RE.fullmatch(tag):
         doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
     return tag

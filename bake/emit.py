@@ -168,7 +168,7 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     if recipe is not None:
         target["inherits"].append(PACKAGES_TARGET)
         target |= recipe_fields(recipe)
-    elif image.tier != "accelerator" or image.dockerfile != _accelerator_dockerfile(family, image):
+    elif image.tier != "accelerator" or _differs_from_accelerator(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
     if image.parent is not None and (image.tier != "app" or image.parent != "base"):
@@ -184,11 +184,15 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     target["tags"] = Expr(tags[0] if len(tags) == 1 else f"concat({', '.join(tags)})")
     target["cache-from"] = Expr(f'cache_from("{image.name}")')
     target["cache-to"] = Expr(f'cache_to("{image.name}")')
-    target["labels"] = {
+    own = {
         "org.opencontainers.image.title": image.name,
         "org.opencontainers.image.description": image.description,
-        **(image.labels if image.tier != "accelerator" else {}),
     }
+    # A variant's labels are its accelerator's, in _<accelerator>; the target's own title
+    # and description would beat them there, so a label the user set for those keys
+    # comes down to the target too (the image's labels always win, as for apps).
+    labels = image.labels if image.tier != "accelerator" else {}
+    target["labels"] = {**own, **labels, **{k: v for k, v in image.labels.items() if k in own}}
     return _drop_empty(target)
 
 
@@ -196,8 +200,10 @@ def _tier_target(image: Image) -> str:
     return {"base": "_common", "app": "_app"}.get(image.tier, f"_{image.accelerator}")
 
 
-def _accelerator_dockerfile(family: Family, image: Image) -> str:
-    return next(s.dockerfile for s in family.config.accelerators if s.name == image.accelerator)
+def _differs_from_accelerator(family: Family, image: Image) -> bool:
+    """A per-app override: its own Dockerfile, or the shared one in its own context."""
+    spec = next(s for s in family.config.accelerators if s.name == image.accelerator)
+    return (image.dockerfile, image.context) != (spec.dockerfile, spec.context)
 
 
 def _inherited_platforms(family: Family, image: Image) -> list[str]:
@@ -230,8 +236,12 @@ def hcl_string(text: str) -> str:
     for i, char in enumerate(text):
         if char == "\\":
             out.append("\\\\")
+        elif char == "%" and text.startswith("%", i + 1):
+            # python-hcl2's writer cannot read back %%%{ (our %%{ escaped): write \u0025
+            out.append("\\u0025")
         elif char == '"' and text.startswith("${", i + 1):
-            out.append("\\u0022")  # python-hcl2's dumps mangles \"$${ into \$${
+            # python-hcl2's writer drops the quote of \" right before $${…}: write \u0022
+            out.append("\\u0022")
         elif char == '"':
             out.append('\\"')
         elif char == "\n":

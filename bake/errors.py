@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BakeError", "ConfigError", "HostError", "CommandError", "PipelineError"]
+__all__ = ["BakeError", "ConfigError", "HostError", "CommandError", "PipelineError", "UsageError"]
 
 
 class BakeError(Exception):
@@ -23,7 +23,15 @@ class ConfigError(BakeError):
         self.message = message
         where = f"{file}:{line}" if line else file
         at = f" at {path}" if path else ""
-        super().__init__(f"{where}: error{at}: {message}")
+        text = f"{where}: error{at}: {message}"
+        # one line, always: a stray newline (in a file name, say) must not split it
+        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+class UsageError(BakeError):
+    """The command line asks for something the family does not have (e.g. a target)."""
+
+    exit_code = 2
 
 
 class HostError(BakeError):

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
-from bake.errors import ConfigError
+from bake.errors import ConfigError, UsageError
+from bake.namespace import check_app_names, check_unique_names
 from bake.recipe import ALL_PLATFORMS, Recipe
 from bake.yamlsource import KeyPath, render_path
 
@@ -87,18 +88,25 @@ class Family:
         """Every selectable name: images first, then groups."""
         return tuple(i.name for i in self.images) + tuple(g.name for g in self.groups)
 
+    def canonical(self, name: str) -> str:
+        """The target or group ``name`` stands for: an alias means its image."""
+        for image in self.images:
+            if name in image.aliases:
+                return image.name
+        if name not in self.names:
+            hint = difflib.get_close_matches(name, self.names, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise UsageError(f"no target or group named {name!r}{maybe}")
+        return name
+
     def select(self, name: str) -> tuple[Image, ...]:
-        """The images a target or group name stands for, in build order."""
-        wanted = self._expand(name, set())
+        """The images a target, alias or group name stands for, in build order."""
+        wanted = self._expand(self.canonical(name), set())
         return tuple(image for image in self.images if image.name in wanted)
 
     def _expand(self, name: str, seen: set[str]) -> set[str]:
         if name in (i.name for i in self.images):
             return {name}
-        if name not in (g.name for g in self.groups):
-            hint = difflib.get_close_matches(name, self.names, n=1)
-            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(self.config.file, "", f"no target or group named {name!r}{maybe}")
         if name in seen:
             return set()
         seen.add(name)
@@ -115,12 +123,13 @@ def load_family(path: Path) -> Family:
 
 def resolve(config: Config) -> Family:
     """Config → Family; raises ConfigError for relations that do not hold."""
+    check_app_names(config)
     base = _base_image(config)
     apps = _app_images(config, base)
     variants = _variant_images(config, apps)
     images = (base, *apps, *variants)
     groups = _groups(config, apps, variants)
-    _check_unique_names(config, images, groups)
+    check_unique_names(config, images, groups)
     _check_packages(config, images)
     return Family(config=config, images=images, groups=groups)
 
@@ -291,7 +300,7 @@ def _groups(
     config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]
 ) -> tuple[Group, ...]:
     everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
-    groups = [
+    groups = [  # namespace.FIXED_GROUPS first
         Group("default", "The whole family (same as 'all')", ("all",)),
         Group("all", "Every image of the family", everything),
         Group("apps", "Every app image (no accelerator variants)", tuple(a.name for a in apps)),
@@ -304,30 +313,6 @@ def _groups(
         members = (app.name, *(v.name for v in variants if v.parent == app.name))
         groups.append(Group(f"{app.name}-all", f"{app.name} and its accelerator variants", members))
     return tuple(groups)
-
-
-def _check_unique_names(
-    config: Config, images: tuple[Image, ...], groups: tuple[Group, ...]
-) -> None:
-    """Targets, groups and published names (aliases) share one namespace."""
-    owner: dict[str, tuple[str, KeyPath]] = {}
-    for image in images:
-        names = [(image.name, f"image {image.name}")]
-        names += [(alias, f"alias of {image.name}") for alias in image.aliases]
-        for name, what in names:
-            if name in owner:
-                message = f"duplicate name {name!r}: {what} clashes with {owner[name][0]}"
-                raise _fail(config, _path_of(image), message)
-            owner[name] = (what, _path_of(image))
-    for group in groups:
-        if group.name in owner:
-            what, path = owner[group.name]
-            message = (
-                f"duplicate name {group.name!r}: {what} clashes with the group "
-                f"{group.name!r} that the family defines; rename it"
-            )
-            raise _fail(config, path, message)
-        owner[group.name] = (f"group {group.name}", ())
 
 
 def _check_packages(config: Config, images: tuple[Image, ...]) -> None:

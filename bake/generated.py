@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bake.emit import render_hcl, render_json
+from bake.errors import BakeError
 from bake.family import Family
 
 __all__ = ["HCL_NAME", "JSON_NAME", "expected_files", "stale_files", "write_files"]
@@ -32,21 +33,31 @@ def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:
-    """Write every file atomically; returns the ones whose content changed."""
-    changed = [path for path, text in files.items() if _read(path) != text]
-    staged: list[tuple[Path, Path]] = []
+    """Write every file atomically; returns the ones whose content changed. Any failure
+    (an output path that is a folder, a full disk) leaves no file changed or half-written
+    and no temporary file behind."""
+    current = None
     try:
-        for path in changed:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(files[path])
-            os.chmod(name, 0o644)
-            staged.append((Path(name), path))
-        for temporary, path in staged:
-            os.replace(temporary, path)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+        changed = [path for path, text in files.items() if _read(path) != text]
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for current in changed:
+                fd, name = tempfile.mkstemp(prefix=f".{current.name}.", dir=current.parent)
+                staged.append((Path(name), current))
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(files[current])
+                os.chmod(name, 0o644)
+            for temporary, current in staged:
+                os.replace(temporary, current)
+        finally:
+            for temporary, _ in staged:
+                temporary.unlink(missing_ok=True)
+    except (OSError, UnicodeError) as exc:
+        if isinstance(exc, OSError) and exc.strerror:
+            where, reason = exc.filename or current, exc.strerror
+        else:
+            where, reason = current, str(exc)
+        raise BakeError(f"cannot write {where}: {reason}") from None
     return changed
 
 
@@ -70,7 +81,7 @@ def stale_files(files: dict[Path, str]) -> dict[Path, str]:
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, UnicodeDecodeError):
         return None
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "image_refs",
     "semver_tags",
     "static_labels",
+    "tags",
 ]
 
 _SEMVER = re.compile(r"^[0-9]+[.][0-9]+[.][0-9]+$")
@@ -83,11 +84,12 @@ def semver_tags(version: str) -> tuple[str, ...]:
     return (version,)
 
 
-def _tags(variables: Variables) -> tuple[str, ...]:
-    tags = [*variables.TAG.split(","), *semver_tags(variables.VERSION)]
+def tags(variables: Variables) -> tuple[str, ...]:
+    """Every tag of a run, in order, without repeats: TAG, VERSION's, then sha-<7>."""
+    found = [*variables.TAG.split(","), *semver_tags(variables.VERSION)]
     if variables.SHA:
-        tags.append(f"sha-{variables.SHA[:7]}")
-    return tuple(dict.fromkeys(t for t in tags if t))
+        found.append(f"sha-{variables.SHA[:7]}")
+    return tuple(dict.fromkeys(t for t in found if t))
 
 
 def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
@@ -97,7 +99,7 @@ def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
         f"{registry}/{name}:{tag}"
         for name in (image.name, *image.aliases)
         for registry in registries
-        for tag in _tags(variables)
+        for tag in tags(variables)
     )
 
 
@@ -124,8 +126,10 @@ def common_labels(config: Config, variables: Variables) -> dict[str, str]:
     labels = {
         **static_labels(config),
         "org.opencontainers.image.revision": variables.SHA,
+        # as the HCL says: VERSION (without a leading v) when set, else the first TAG
         "org.opencontainers.image.version": variables.VERSION.removeprefix("v")
-        or variables.TAG.split(",")[0],
+        if variables.VERSION
+        else variables.TAG.split(",")[0],
         "org.opencontainers.image.created": variables.CREATED,
     }
     return {**labels, **config.labels}

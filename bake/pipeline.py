@@ -18,15 +18,19 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bake import (
     cache,
+    containers,
     export,
     generated,
     host,
+    interrupt,
+    isolation,
     publish,
     registry,
     report,
@@ -40,6 +44,7 @@ from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
 from bake.records import FAILED, Record, read_records, write_records
 from bake.records import problems as record_problems
+from bake.varcheck import check_variables, origins
 
 __all__ = [
     "Gate",
@@ -159,6 +164,8 @@ def make_plan(
     family = load_family(config_path)
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
+    check_variables(variables, origins(env or {}, overrides or {}, family.config.file))
+    selection = family.canonical(selection)  # bake knows an alias only as its image
     wanted = tuple(dict.fromkeys(platforms))
     for platform in wanted:
         if platform not in family.config.platforms:
@@ -233,7 +240,9 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _build(plan: Plan, action: str, out: Path) -> sbom.Attestations:
+def _build(
+    plan: Plan, action: str, out: Path, pins: isolation.Pins | None = None
+) -> sbom.Attestations:
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     _say(describe(plan, action))
@@ -243,8 +252,12 @@ def _build(plan: Plan, action: str, out: Path) -> sbom.Attestations:
     env = {**plan.bake_env(), **({"SOURCE_DATE_EPOCH": epoch} if epoch else {})}
     start = time.monotonic()
     run.run(bake_command(plan, attestations, out), cwd=plan.family.root, env=env)
-    for image in plan.images:
-        export.load(out / f"{image.name}.tar", plan.refs(image)[0])
+    # Another session may load the same names: take turns, and pin what this run loaded.
+    with isolation.loading(ref for image in plan.images for ref in plan.refs(image)):
+        for image in plan.images:
+            export.load(out / f"{image.name}.tar", plan.refs(image)[0])
+        if pins:
+            pins.pin({image.name: plan.refs(image)[0] for image in plan.images})
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
     return attestations
 
@@ -260,20 +273,44 @@ def build(plan: Plan) -> None:
     """Build every image of the selection for all its platforms and load it locally."""
     if _nothing_to_do(plan, "build"):
         return
-    with tempfile.TemporaryDirectory(prefix="bake-") as out:
+    with interrupt.signals_stop_the_run(), tempfile.TemporaryDirectory(prefix="bake-") as out:
         _build(plan, "build", Path(out))
 
 
+@contextmanager
+def _pinned(plan: Plan) -> Iterator[isolation.Pins]:
+    """This run's private names for what it loads (see bake.isolation), removed at the end."""
+    pins = isolation.Pins(containers.new_run_id(), tuple(image.name for image in plan.images))
+    try:
+        yield pins
+    finally:
+        pins.remove()
+
+
 def _test(
-    plan: Plan, action: str, out: Path
+    plan: Plan, action: str, out: Path, pins: isolation.Pins
 ) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action, out)
-    checks = smoke.plan_checks(plan.images, plan.refs)
+    attestations = _build(plan, action, out, pins)
+    checks = smoke.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
-    _say(f"test: {len(checks)} checks on {len(plan.images)} images, {jobs} at a time")
+    _say(
+        f"test: {len(checks)} checks on {len(plan.images)} images, one container per "
+        f"image × platform, {jobs} at a time (labelled {containers.RUN_LABEL}={pins.run_id})"
+    )
     start = time.monotonic()
-    outcomes = smoke.run_checks(checks, jobs=jobs, timeout=plan.options.test_timeout)
+    progress = report.Progress(len(checks))
+    try:
+        outcomes = containers.run_checks(
+            checks,
+            jobs=jobs,
+            timeout=plan.options.test_timeout,
+            run_id=pins.run_id,
+            on_outcome=progress,
+        )
+    except interrupt.Interrupted as exc:
+        message = report.render_interrupted(str(exc), checks, progress.outcomes)
+        raise exc.with_message(message) from None
     print(report.render_summary(outcomes), flush=True)
     summary.append_step_summary(
         summary.smoke_markdown(
@@ -292,8 +329,12 @@ def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
     if _nothing_to_do(plan, "test"):
         return ()
-    with tempfile.TemporaryDirectory(prefix="bake-") as out:
-        outcomes = _test(plan, "test", Path(out))[1]
+    with (
+        interrupt.signals_stop_the_run(),
+        _pinned(plan) as pins,
+        tempfile.TemporaryDirectory(prefix="bake-") as out,
+    ):
+        outcomes = _test(plan, "test", Path(out), pins)[1]
     failed = _failed(outcomes)
     if failed:
         raise PipelineError(f"{len(failed)} of {len(outcomes)} smoke checks failed (see above)")
@@ -308,10 +349,14 @@ def _tested_upload(
     ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
     for name in plan.variables.REGISTRY.split(","):
         host.check_registry(name)
-    with tempfile.TemporaryDirectory(prefix="bake-") as work:
+    with (
+        interrupt.signals_stop_the_run(),
+        _pinned(plan) as pins,
+        tempfile.TemporaryDirectory(prefix="bake-") as work,
+    ):
         out = Path(work)
         try:
-            attestations, outcomes = _test(plan, action, out)
+            attestations, outcomes = _test(plan, action, out, pins)
         except (PipelineError, CommandError) as exc:
             raise type(exc)(f"{exc}\nnothing was uploaded and no tag was set") from None
         failed = _failed(outcomes)

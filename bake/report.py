@@ -1,16 +1,30 @@
-"""The end-of-run summary: an image × platform table of pass/fail and seconds, then each
-failed check with its output. Pure text from outcomes, so it is tested without docker.
+"""What a test run tells the user: a progress line per finished check while it runs; at
+the end an image × platform table of pass/fail and seconds, then each failed check with
+its output; and, when it is interrupted, what was left undone. Pure text from outcomes
+(``Progress`` only adds the printing), so it is tested without docker.
 """
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
-from bake.smoke import Outcome
+from bake.smoke import Check, Outcome
 
-__all__ = ["Cell", "cells", "render_failures", "render_summary", "render_table"]
+__all__ = [
+    "Cell",
+    "Progress",
+    "cells",
+    "progress_line",
+    "render_failures",
+    "render_interrupted",
+    "render_summary",
+    "render_table",
+]
 
 MISSING = "-"  # the image is not built for that platform
 
@@ -100,3 +114,52 @@ def render_summary(outcomes: Sequence[Outcome]) -> str:
         f"image × platform cells passed, {len(outcomes)} checks)"
     )
     return "\n\n".join(parts)
+
+
+def progress_line(done: int, total: int, outcome: Outcome) -> str:
+    """``[12/328] firefox linux/arm64 firefox-version pass 3.2s`` (a failure says why)."""
+    check = outcome.check
+    verdict = "pass" if outcome.passed else "FAIL"
+    why = "" if outcome.passed else f" ({outcome.reason})"
+    return (
+        f"[{done}/{total}] {check.image} {check.platform} {check.name} "
+        f"{verdict} {outcome.seconds:.1f}s{why}"
+    )
+
+
+class Progress:
+    """Prints a progress line per finished check and keeps the outcomes (thread-safe)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.outcomes: list[Outcome] = []
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.outcomes.append(outcome)
+            line = progress_line(len(self.outcomes), self.total, outcome)
+            print(line, file=self._stream or sys.stderr, flush=True)
+
+
+def render_interrupted(reason: str, checks: Sequence[Check], finished: Sequence[Outcome]) -> str:
+    """Why the run stopped, how far it got, and every check that did not run, per cell."""
+    ran = {id(outcome.check) for outcome in finished}
+    failed = sum(not outcome.passed for outcome in finished)
+    lines = [
+        f"{reason}: {len(finished)} of {len(checks)} checks finished "
+        f"({len(finished) - failed} passed, {failed} failed) before the run stopped; "
+        "its containers were removed"
+    ]
+    left: dict[tuple[str, str], list[str]] = {}
+    for check in checks:
+        if id(check) not in ran:
+            left.setdefault((check.image, check.platform), []).append(check.name)
+    if left:
+        lines.append(f"not run ({sum(len(names) for names in left.values())} checks):")
+        lines += [
+            f"  {image} on {platform}: {', '.join(names)}"
+            for (image, platform), names in left.items()
+        ]
+    return "\n".join(lines)

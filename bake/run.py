@@ -30,6 +30,7 @@ __all__ = [
     "quote",
     "retry",
     "run",
+    "start",
 ]
 
 SETUP_HINT = "run `bash scripts/setup-host.sh` (or `nox -s setup-host`) to install it"
@@ -97,6 +98,35 @@ def run(
     if check and proc.returncode != 0:
         raise CommandError(failure_message(cmd, proc.returncode, *_outputs(proc, capture)))
     return proc
+
+
+def start(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    echo: bool = True,
+) -> subprocess.Popen[str]:
+    """Start ``cmd`` with stdout and stderr merged into one pipe, read line by line.
+
+    The child gets a session of its own, so a Ctrl-C at the terminal reaches bake only:
+    bake then stops its children itself (``docker run`` would otherwise forward the
+    signal to the container's PID 1, which ignores it, and keep waiting).
+    """
+    full_env = {**os.environ, **(env or {})}
+    if shutil.which(cmd[0], path=full_env.get("PATH")) is None:
+        raise HostError(f"{cmd[0]}: command not found; {SETUP_HINT}")
+    if echo:
+        print(f"+ {quote(cmd, env)}", file=sys.stderr, flush=True)
+    return subprocess.Popen(
+        list(cmd),
+        env=full_env,
+        text=True,
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def capture_stdout(

@@ -12,8 +12,10 @@ Hub answers (GitHub's runners) and falls back to the local generator where it do
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,8 +73,20 @@ def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
 
 
 def ensure_local_scanner(registry_host: str) -> str:
-    """Build and push ``tools/sbom-scanner`` to the local registry unless already there."""
+    """Build and push ``tools/sbom-scanner`` to the local registry unless already there.
+
+    Sessions running at once on the host take turns (a lock file): two pushes of the
+    same tag at once can make the registry answer 500, which would turn SBOMs off.
+    """
     ref = scanner_ref(registry_host)
+    lock = Path(tempfile.gettempdir()) / "bake-sbom-scanner.lock"
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _build_scanner_unless_there(ref)
+    return ref
+
+
+def _build_scanner_unless_there(ref: str) -> None:
     probe = run.run(
         ["docker", "buildx", "imagetools", "inspect", "--raw", ref],
         capture=True,
@@ -94,7 +108,6 @@ def ensure_local_scanner(registry_host: str) -> str:
                 str(SCANNER_DIR),
             ]
         )
-    return ref
 
 
 def docker_hub_has_scanner() -> bool:

@@ -1,22 +1,19 @@
 """Smoke tests: every declared test, plus an architecture check, for every image × platform,
-run in the loaded image under QEMU (``docker run --platform``), a few at a time.
+run in the loaded image under QEMU (``docker run --platform``).
 
-Planning (``plan_checks``) and judging (``judge``) are pure; only ``run_check`` starts
-containers. ``--pull never`` makes sure the image tested is the one just built and loaded,
-never a same-named image fetched from the registry.
+Planning (``plan_checks``) and judging (``judge``) are pure; ``bake.batch`` runs all checks
+of one image × platform in one container and ``bake.containers`` starts those. ``--pull
+never`` makes sure the image tested is the one just built and loaded, never a same-named
+image fetched from the registry.
 """
 
 from __future__ import annotations
 
 import re
-import time
-import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bake import run
-from bake.errors import BakeError
 from bake.family import Image
 
 __all__ = [
@@ -24,10 +21,8 @@ __all__ = [
     "Check",
     "Outcome",
     "arch_check",
-    "command",
     "judge",
     "plan_checks",
-    "run_checks",
 ]
 
 # platform → (`uname -m`, `dpkg --print-architecture`) inside a container of that platform.
@@ -94,14 +89,6 @@ def plan_checks(
     return tuple(checks)
 
 
-def command(check: Check, name: str | None = None) -> list[str]:
-    """The ``docker run`` for one check (``name`` lets a timeout remove the container)."""
-    cmd = ["docker", "run", "--rm", "--pull", "never", "--platform", check.platform]
-    if name:
-        cmd += ["--name", name]
-    return [*cmd, "--entrypoint", "/bin/sh", check.ref, "-c", check.script]
-
-
 def judge(check: Check, returncode: int, output: str, seconds: float) -> Outcome:
     """Exit 0 is required, and ``expect`` (a regex) must be found in stdout+stderr."""
     reason = ""
@@ -113,29 +100,3 @@ def judge(check: Check, returncode: int, output: str, seconds: float) -> Outcome
         reason = f"output does not match /{check.expect}/"
     tail = output if len(output) <= OUTPUT_LIMIT else "…" + output[-OUTPUT_LIMIT:]
     return Outcome(check, not reason, seconds, returncode, tail, reason)
-
-
-def run_check(check: Check, timeout: float) -> Outcome:
-    """Run one check in a fresh container; a hung emulated process is killed at ``timeout``."""
-    name = f"bake-smoke-{uuid.uuid4().hex[:12]}"
-    start = time.monotonic()
-    proc = run.run(command(check, name), capture=True, check=False, timeout=timeout)
-    seconds = time.monotonic() - start
-    if proc.returncode == run.TIMEOUT_EXIT:
-        _remove_container(name)
-    return judge(check, proc.returncode, (proc.stdout or "") + (proc.stderr or ""), seconds)
-
-
-def run_checks(
-    checks: Sequence[Check], jobs: int = 2, timeout: float = 600.0
-) -> tuple[Outcome, ...]:
-    """Run every check, ``jobs`` at a time; outcomes come back in the order of ``checks``."""
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return tuple(pool.map(lambda check: run_check(check, timeout), checks))
-
-
-def _remove_container(name: str) -> None:
-    try:
-        run.run(["docker", "rm", "--force", name], capture=True, check=False, echo=False)
-    except BakeError:
-        pass

@@ -1,12 +1,14 @@
 """Read a YAML document so that every later complaint can name its file, key path and line.
 
-PyYAML silently keeps the last of two equal keys; a family file with two ``firefox``
-entries is a mistake the user must hear about, so duplicates are rejected here.
+The parsing itself (limits, plain tags only, duplicate keys refused) is ``yamlload``'s.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -14,6 +16,7 @@ from typing import Any, NoReturn
 import yaml
 
 from bake.errors import ConfigError
+from bake.yamlload import MAX_BYTES, parse
 
 __all__ = [
     "Document",
@@ -31,33 +34,21 @@ KeyPath = tuple[str | int, ...]
 
 
 def render_path(path: KeyPath) -> str:
-    """``("apps", "firefox", "tests", 0)`` → ``apps.firefox.tests[0]``."""
+    """``("apps", "firefox", "tests", 0)`` → ``apps.firefox.tests[0]``; a key with other
+    characters than letters, digits and ``._/-`` is quoted (``labels["a b"]``), so the
+    path stays on one line and says exactly which key is meant."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
             text += f".{part}" if text else part
     return text
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate mapping keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first defined on line {seen[key]})",
-                    key_node.start_mark,
-                )
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_./-]+")
 
 
 class Document:
@@ -79,6 +70,17 @@ class Document:
             mark_node, node = found
             line = mark_node.start_mark.line + 1
         return line
+
+    def scalar_text(self, path: KeyPath) -> str | None:
+        """The text of the plain value at ``path`` as written in the file (before YAML
+        turned ``0022`` into 18), or None when there is no such scalar."""
+        node = self._root
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                return None
+            node = found[1]
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
     def fail(self, path: KeyPath, message: str) -> NoReturn:
         """Raise the one ConfigError for the key at ``path``."""
@@ -102,8 +104,8 @@ class Document:
 def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
     """(node whose line to report, child node) for one step of a key path."""
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-        for key_node, value_node in node.value:
-            if key_node.value == part:
+        for key_node, value_node in reversed(node.value):  # the last one wins, as in YAML
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
                 return key_node, value_node
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
         if 0 <= part < len(node.value):
@@ -115,19 +117,11 @@ def load_document(path: Path) -> Document:
     """Parse ``path``; any read or YAML error becomes a ConfigError naming the line."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(file, "", f"cannot read the file: {exc.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(filter(None, [exc.context, exc.problem]))
-        raise ConfigError(file, "", f"invalid YAML: {problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(file, "", f"invalid YAML: {exc}") from None
+    data, root = parse(file, raw)
     return Document(file, data, root)
 
 
@@ -152,11 +146,18 @@ def read_list(doc: Document, path: KeyPath, value: Any) -> list[Any]:
 
 
 def read_string(doc: Document, path: KeyPath, value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+    if isinstance(value, str):
+        return value
+    written = doc.scalar_text(path)
+    if isinstance(value, (list, dict)) or value is None or written is None:
         doc.fail(path, f"expected a string, got {kind_of(value)}")
-    if isinstance(value, (int, float)):
-        doc.fail(path, f'expected a string, got {kind_of(value)} (quote it: "{value}")')
-    return str(value)
+    if written != str(value):  # 0022 → 18, 1.10 → 1.1, 1e3 → 1000.0: the text is gone
+        doc.fail(
+            path,
+            f"expected a string, got {kind_of(value)}: YAML reads {written} as {value}; "
+            f'quote it to keep the text: "{written}"',
+        )
+    doc.fail(path, f'expected a string, got {kind_of(value)} (quote it: "{written}")')
 
 
 def read_string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
@@ -174,4 +175,6 @@ def kind_of(value: Any) -> str:
         str: "a string",
         list: "a list",
         dict: "a mapping",
+        datetime.date: "a date",
+        datetime.datetime: "a date and time",
     }.get(type(value), type(value).__name__)

@@ -1,7 +1,7 @@
 """Real `docker buildx bake --print` for the oracle tests (no daemon needed).
 
-With CI=true a missing buildx is a failure, not a skip: CI must prove the emitter
-against the real parser.
+Under CI (the one rule of tests/ci.py) a missing buildx is a failure, not a skip: CI
+must prove the emitter against the real parser.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bake.naming import VARIABLES
+from tests.ci import unavailable
 
 __all__ = ["bake_print", "require_buildx"]
 
@@ -30,9 +29,7 @@ def require_buildx() -> None:
         if probe.returncode != 0:
             reason = f"docker buildx not usable: {probe.stderr.strip()}"
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: run scripts/setup-host.sh)")
-        pytest.skip(reason)
+        unavailable(f"{reason} (run scripts/setup-host.sh)")
 
 
 def bake_print(

@@ -15,10 +15,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bake import pipeline, smoke
+from tests.ci import in_ci
 
 DOCKER_MARKERS = ("docker", "e2e")
+
+# Hypothesis example budgets: "dev" on a developer's machine, "ci" under CI, "long" for a
+# hunt (pytest --hypothesis-profile long). Property tests scale their own count from
+# settings.default (tests/ci.py:examples), because each example may run buildx.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("dev", max_examples=60, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=200, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("long", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
+settings.load_profile("ci" if in_ci() else "dev")
 
 
 @functools.cache
@@ -39,10 +50,6 @@ def docker_unavailable() -> str | None:
     if proc.returncode != 0:
         return f"the Docker daemon does not answer: {proc.stderr.strip() or proc.stdout.strip()}"
     return None
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.hookimpl(tryfirst=True)

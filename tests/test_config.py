@@ -115,9 +115,9 @@ BAD = {
     "duplicate key": (GOOD + "apps: {}\n", "", 16, "duplicate key 'apps'"),
     "duplicate name": (
         GOOD.replace("  vlc:\n", "  vlc:\n    aliases: [firefox]\n"),
-        "apps.vlc",
-        9,
-        "duplicate name 'firefox'",
+        "apps.vlc.aliases[0]",
+        10,
+        "duplicate name 'firefox': alias 'firefox' of vlc clashes with app 'firefox' at apps.firefox",
     ),
     "group name taken": (
         GOOD.replace("  vlc:", "  apps:"),

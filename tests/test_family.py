@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bake.errors import ConfigError
+from bake.errors import ConfigError, UsageError
 from bake.family import Family, load_family
 
 FIXTURE = Path(__file__).parent / "fixtures/emit/family.yaml"
@@ -80,8 +80,11 @@ def test_groups(family: Family) -> None:
 
 
 def test_unknown_selection_has_a_hint(family: Family) -> None:
-    with pytest.raises(ConfigError, match="did you mean 'firefox'"):
+    # a usage error (exit 2), not an error of the family file
+    with pytest.raises(UsageError, match="did you mean 'firefox'") as raised:
         family.select("firefx")
+    assert not isinstance(raised.value, ConfigError)
+    assert raised.value.exit_code == 2
 
 
 def test_reference_family_matches_the_issue() -> None:

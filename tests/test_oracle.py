@@ -55,10 +55,11 @@ def model_target(family: Family, image: Image, variables: Variables) -> dict[str
         "context": image.context or ".",  # "": built from packages (_recipe_fields)
         "dockerfile": dockerfile_in_context(image.dockerfile or ".", image.context or "."),
         "platforms": list(image.platforms),
-        "tags": list(image_refs(image, variables)),
         "labels": image_labels(family.config, image, variables),
         "args": {**family.config.args, **_tier_args(family, image), **image.args},
     }
+    if image_refs(image, variables):  # buildx leaves out an empty list
+        expected["tags"] = list(image_refs(image, variables))
     if image.parent:
         expected["contexts"] = {image.context_name: f"target:{image.parent}"}
     if image.recipe is not None:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import shlex
 import subprocess
 import tarfile
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from bake import generated, host, oci, pipeline, run, sbom
-from bake.errors import CommandError, ConfigError, PipelineError
+from bake.errors import CommandError, ConfigError, PipelineError, UsageError
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "family.yaml"
 BROKEN = Path(__file__).parent / "fixtures" / "broken" / "family.yaml"
@@ -63,8 +64,8 @@ def test_posarg_variables_win_over_the_environment() -> None:
     )
 
 
-def test_unknown_selection_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="no target or group named 'hellp'; did you mean 'hello'"):
+def test_unknown_selection_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="no target or group named 'hellp'; did you mean 'hello'"):
         _plan(selection="hellp")
 
 
@@ -238,6 +239,22 @@ class FakeRegistry:
         return {f"{repo}:{tag}": digest for (repo, tag), digest in self.tags.items()}
 
 
+class FakeProcess:
+    """What ``run.start`` returns, for a container that has already finished."""
+
+    def __init__(self, output: str) -> None:
+        self.stdout = io.StringIO(output)
+
+    def wait(self) -> int:
+        return 0
+
+    def poll(self) -> int:
+        return 0
+
+    def kill(self) -> None:
+        pass
+
+
 class FakeDocker:
     """Answers the docker commands the pipeline runs; records them in order."""
 
@@ -276,6 +293,8 @@ class FakeDocker:
             return 0, ""
         if cmd[:2] == ["docker", "run"]:
             return self.smoke(cmd)
+        if cmd[:2] == ["docker", "tag"] or cmd[:3] == ["docker", "image", "rm"]:
+            return 0, ""
         if cmd[:3] == ["docker", "image", "inspect"]:
             name = cmd[-1].rsplit("/", 1)[1].split(":")[0]
             return 0, ("sha256:" + "0" * 64 if self.load_differs else self.loaded[name]) + "\n"
@@ -294,6 +313,19 @@ class FakeDocker:
                 platforms = chosen.get(name, ",".join(PLATFORMS[name])).split(",")
                 self.loaded[name] = oci_tar(Path(rest.split(",")[0]), name, platforms, self.build)
         return 0, ""
+
+    def start(self, cmd: Sequence[str], **_: object) -> FakeProcess:
+        """A batch container: answers each check of the script between its markers."""
+        cmd = list(cmd)
+        self.commands.append(cmd)
+        lines = cmd[-1].splitlines()
+        token = shlex.split(lines[0])[0].removeprefix("T=")
+        checks = [shlex.split(line)[2] for line in lines if line.startswith("check ")]
+        out = ""
+        for index, script in enumerate(checks):
+            code, text = self.smoke([*cmd[:-1], script])
+            out += f"{token} begin {index}\n{text}\n{token} end {index} {code}\n"
+        return FakeProcess(out)
 
     def smoke(self, cmd: list[str]) -> tuple[int, str]:
         platform, ref, script = cmd[cmd.index("--platform") + 1], cmd[-3], cmd[-1]
@@ -339,6 +371,7 @@ def registry() -> FakeRegistry:
 def docker(monkeypatch: pytest.MonkeyPatch, registry: FakeRegistry) -> FakeDocker:
     fake = FakeDocker(registry)
     monkeypatch.setattr(run, "run", fake)
+    monkeypatch.setattr(run, "start", fake.start)
     monkeypatch.setattr(oci, "client_for", lambda host: registry)
     monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
     monkeypatch.setattr(host, "check_registry", lambda registry: None)
@@ -405,11 +438,33 @@ def test_platform_option_restricts_the_plan_and_the_bake() -> None:
 def test_test_runs_every_check_and_prints_the_table(
     docker: FakeDocker, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pipeline.test(_plan())
+    outcomes = pipeline.test(_plan())
     runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
-    assert len(runs) == 23
-    out = capsys.readouterr().out
-    assert "smoke tests: all passed (8 of 8 image × platform cells passed, 23 checks)" in out
+    assert len(runs) == 8  # one container per image × platform
+    assert len(outcomes) == 23 and all(o.passed for o in outcomes)
+    captured = capsys.readouterr()
+    assert (
+        "smoke tests: all passed (8 of 8 image × platform cells passed, 23 checks)" in captured.out
+    )
+    progress = [line for line in captured.err.splitlines() if line.startswith("[")]
+    assert len(progress) == 23 and progress[-1].startswith("[23/23] ")
+
+
+def test_a_test_run_pins_what_it_loaded_tests_that_and_unpins_at_the_end(
+    docker: FakeDocker,
+) -> None:
+    """Another session may load its own image under the same tag: the checks run this
+    run's images under run-private names, tagged right after the loads were checked."""
+    pipeline.test(_plan())
+    kinds = _kinds(docker.commands)
+    pins = [c for c in docker.commands if c[:2] == ["docker", "tag"]]
+    assert [c[2] for c in pins] == [f"127.0.0.1:5000/ns/{i}:t" for i in PLATFORMS if i != "app"]
+    assert all(re.fullmatch(r"bake\.invalid/run-\w+/[a-z-]+:tested", c[3]) for c in pins)
+    first_pin = docker.commands.index(pins[0])
+    assert kinds[first_pin - 6 : first_pin] == ["docker load", "docker image inspect"] * 3
+    runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
+    assert {c[c.index("/bin/sh") + 1] for c in runs} == {c[3] for c in pins}
+    assert docker.commands[-1] == ["docker", "image", "rm", *(c[3] for c in pins)]
 
 
 def test_push_uploads_everything_by_digest_then_sets_every_tag_then_verifies(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from bake import report
 from bake.smoke import Check, Outcome
 
@@ -80,3 +82,38 @@ def test_summary_ends_with_a_verdict() -> None:
         "smoke tests: all passed (1 of 1 image × platform cells passed, 2 checks)"
     )
     assert "FAILED" not in passing
+
+
+def test_progress_line_per_finished_check() -> None:
+    passed = _outcome("firefox", "linux/arm64", "firefox-version", 3.21)
+    assert (
+        report.progress_line(12, 328, passed)
+        == "[12/328] firefox linux/arm64 firefox-version pass 3.2s"
+    )
+    assert (
+        report.progress_line(5, 5, OUTCOMES[-1])
+        == "[5/5] app linux/arm/v7 not-on-armhf FAIL 2.0s (exit code 1)"
+    )
+
+
+def test_progress_counts_and_keeps_every_outcome() -> None:
+    stream = io.StringIO()
+    progress = report.Progress(len(OUTCOMES), stream)
+    for outcome in OUTCOMES:
+        progress(outcome)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
+    assert progress.outcomes == list(OUTCOMES)
+
+
+def test_interrupted_run_lists_what_did_not_run_per_cell() -> None:
+    checks = [o.check for o in OUTCOMES]
+    text = report.render_interrupted("interrupted by SIGINT", checks, OUTCOMES[:2])
+    assert text.splitlines() == [
+        "interrupted by SIGINT: 2 of 5 checks finished (2 passed, 0 failed) before the run "
+        "stopped; its containers were removed",
+        "not run (3 checks):",
+        "  base on linux/arm/v7: architecture",
+        "  app on linux/amd64: architecture",
+        "  app on linux/arm/v7: not-on-armhf",
+    ]

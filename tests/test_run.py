@@ -89,3 +89,20 @@ def test_timeout_reports_exit_124_and_says_so() -> None:
 def test_timeout_with_check_raises() -> None:
     with pytest.raises(CommandError, match="exit code 124"):
         run.run(["sleep", "30"], capture=True, echo=False, timeout=0.5)
+
+
+def test_start_merges_output_into_one_pipe_in_a_session_of_its_own(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    proc = run.start(["sh", "-c", "echo out; echo err >&2; ps -o sid= -p $$"], env={"X": "1"})
+    assert proc.stdout is not None
+    lines = proc.stdout.read().split()
+    assert proc.wait() == 0
+    assert lines[:2] == ["out", "err"]
+    assert int(lines[2]) == proc.pid  # its own session: a terminal's Ctrl-C does not reach it
+    assert capsys.readouterr().err == "+ X=1 sh -c 'echo out; echo err >&2; ps -o sid= -p $$'\n"
+
+
+def test_start_names_a_missing_program() -> None:
+    with pytest.raises(HostError, match="no-such-program-xyz: command not found"):
+        run.start(["no-such-program-xyz"])

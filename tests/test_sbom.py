@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from bake import sbom
+from bake import run, sbom
+from tests.ci import require_tool
 
 SCRIPT = sbom.SCANNER_DIR / "dpkg-spdx.pl"
 STATUS = """\
@@ -70,8 +72,8 @@ def test_scanner_ref_changes_with_its_sources(tmp_path: Path) -> None:
     assert sbom.scanner_ref("127.0.0.1:5000", tmp_path) != first
 
 
-@pytest.mark.skipif(shutil.which("perl") is None, reason="perl is not installed")
 def test_generator_script_writes_an_spdx_in_toto_statement(tmp_path: Path) -> None:
+    require_tool("perl")
     source = tmp_path / "src" / "sbom"
     (source / "var/lib/dpkg").mkdir(parents=True)
     (source / "var/lib/dpkg/status").write_text(STATUS)
@@ -106,8 +108,8 @@ def test_generator_script_writes_an_spdx_in_toto_statement(tmp_path: Path) -> No
     assert described == {p["SPDXID"] for p in document["packages"]}
 
 
-@pytest.mark.skipif(shutil.which("perl") is None, reason="perl is not installed")
 def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
+    require_tool("perl")
     source = tmp_path / "core" / "sbom"
     source.mkdir(parents=True)
     extras = tmp_path / "extras"
@@ -123,6 +125,38 @@ def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
     subprocess.run(["perl", str(SCRIPT)], env=env, check=True)
     assert sorted(p.name for p in out.iterdir()) == ["sbom-build.spdx.json", "sbom.spdx.json"]
     assert json.loads((out / "sbom.spdx.json").read_text())["predicate"]["packages"] == []
+
+
+def test_sessions_at_once_take_turns_building_the_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the first builds and pushes it; the others wait, then find it in the registry."""
+    pushed: list[str] = []
+    busy = threading.Lock()
+    overlaps: list[str] = []
+
+    def fake_run(cmd: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        if not busy.acquire(blocking=False):
+            overlaps.append(cmd[2])
+            busy.acquire()
+        try:
+            time.sleep(0.05)
+            if cmd[2] == "build":
+                pushed.append(cmd[cmd.index("--tag") + 1])
+            found = cmd[2] != "imagetools" or cmd[-1] in pushed
+            return subprocess.CompletedProcess(cmd, 0 if found else 1, "", "")
+        finally:
+            busy.release()
+
+    monkeypatch.setattr(run, "run", fake_run)
+    threads = [
+        threading.Thread(target=sbom.ensure_local_scanner, args=("127.0.0.1:5000",))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert pushed == [sbom.scanner_ref("127.0.0.1:5000")]  # built and pushed once
 
 
 def test_auto_prefers_buildkits_scanner_where_docker_hub_answers() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from bake import lint, pipeline, run, sessions
 from bake.errors import CommandError, HostError
 from bake.family import load_family
+from tests.ci import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILY = ROOT / "family.yaml"
@@ -197,8 +197,8 @@ def test_workflow_lint_skips_a_repository_without_workflows(tmp_path: Path) -> N
     assert lint.workflow_commands(tmp_path) == []
 
 
-@pytest.mark.skipif(shutil.which("nox") is None, reason="nox is not installed")
 def test_nox_lists_the_catalogue_as_json() -> None:
+    require_tool("nox")
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     proc = subprocess.run(
         ["nox", "-f", str(ROOT / "noxfile.py"), "-l", "--json", "-t", "build", "lint"],

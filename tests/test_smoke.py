@@ -46,29 +46,6 @@ def test_inherited_tests_remember_where_they_came_from(checks: tuple[smoke.Check
     assert greet.ref == "r.example/ns/turbo-hello:t"
 
 
-def test_docker_run_command(checks: tuple[smoke.Check, ...]) -> None:
-    check = next(
-        c
-        for c in checks
-        if c.image == "hello" and c.platform == "linux/arm/v7" and c.name == "greet"
-    )
-    assert smoke.command(check) == [
-        "docker",
-        "run",
-        "--rm",
-        "--pull",
-        "never",
-        "--platform",
-        "linux/arm/v7",
-        "--entrypoint",
-        "/bin/sh",
-        "r.example/ns/hello:t",
-        "-c",
-        "tiny-hello",
-    ]
-    assert smoke.command(check, "c1")[7:9] == ["--name", "c1"]
-
-
 @pytest.mark.parametrize(
     ("platform", "output", "passes"),
     [
@@ -98,26 +75,6 @@ def test_judge_keeps_the_tail_of_long_output() -> None:
     check = smoke.Check("base", "linux/amd64", "ref", "t", "true")
     outcome = smoke.judge(check, 1, "x" * 10_000 + "END", 0.1)
     assert outcome.output.endswith("END") and len(outcome.output) <= smoke.OUTPUT_LIMIT + 1
-
-
-def test_run_checks_keeps_order_and_runs_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-
-    def fake_run(cmd: list[str], **_: object) -> object:
-        seen.append(cmd[-1])
-        import subprocess
-
-        return subprocess.CompletedProcess(cmd, 0, f"ran {cmd[-1]}\n", "")
-
-    monkeypatch.setattr(run, "run", fake_run)
-    checks = [
-        smoke.Check("i", "linux/amd64", "ref", f"t{n}", f"echo {n}", expect=rf"ran echo {n}$")
-        for n in range(7)
-    ]
-    outcomes = smoke.run_checks(checks, jobs=3)
-    assert [o.check for o in outcomes] == checks
-    assert all(o.passed for o in outcomes)
-    assert sorted(seen) == sorted(c.script for c in checks)
 
 
 def test_every_known_architecture_has_an_anchored_pattern() -> None:
