@@ -11,6 +11,7 @@ Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import lint, pipeline, run
+from bake import affected, lint, pipeline, refresh, run
 from bake.errors import ConfigError
 from bake.family import Family, Group, Image, load_family
 from bake.naming import VARIABLES
@@ -32,10 +33,11 @@ __all__ = [
     "config_path",
     "split_options",
     "split_posargs",
+    "take_since",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push", "stage", "merge")
+ACTIONS = ("build", "test", "push", "stage", "merge", "refresh")
 DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
@@ -72,6 +74,47 @@ def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ..
     return variables, tuple(rest)
 
 
+def take_since(posargs: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
+    """``--since REF`` (or ``--since=REF``) out of the posargs; the rest as they were."""
+    since: str | None = None
+    rest: list[str] = []
+    args = iter(posargs)
+    for arg in args:
+        if arg == "--since":
+            since = next(args, None)
+            if not since:
+                raise ConfigError("arguments", "--since", "expected a git revision after it")
+        elif arg.startswith("--since="):
+            since = arg.removeprefix("--since=")
+        else:
+            rest.append(arg)
+    return since, tuple(rest)
+
+
+def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
+    """Only the plan's images the changes since ``since`` affect (all when it is None)."""
+    if since is None:
+        return plan
+    found = affected.since(plan.family, plan.config_path, since)
+    images = found.select(plan.images)
+    listing = found.render(images) or "(none: nothing to do)"
+    print(f"affected since {since}:\n{listing}", file=sys.stderr, flush=True)
+    return dataclasses.replace(plan, images=images)
+
+
+# Looked up when the session runs (tests replace the pipeline's functions).
+_STEPS: dict[str, Callable[[pipeline.Plan], object]] = {
+    "build": lambda plan: pipeline.build(plan),
+    "test": lambda plan: pipeline.test(plan),
+    "push": lambda plan: pipeline.push(plan),
+    "refresh": lambda plan: refresh.refresh(plan, os.environ),
+}
+_DIGEST_STEPS: dict[str, Callable[[pipeline.Plan, Path], object]] = {
+    "stage": lambda plan, digests: pipeline.stage(plan, digests),
+    "merge": lambda plan, digests: pipeline.merge(plan, digests),
+}
+
+
 def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None, list[str]]:
     """``--platform P[,P…]`` (repeatable) and ``--digests DIR`` out of the posargs."""
     platforms: list[str] = []
@@ -95,20 +138,22 @@ def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None,
 
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
+        since, posargs = take_since(posargs)
         platforms, digests, rest = split_options(posargs)
         overrides, buildx_args = split_posargs(rest)
         options = pipeline.Options.from_env(os.environ, buildx_args)
         plan = pipeline.make_plan(path, selection, overrides, options, os.environ, platforms)
-        if action in ("stage", "merge"):
+        plan = narrow_since(plan, since)
+        if action in _DIGEST_STEPS:
             if digests is None:
                 raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
-            (pipeline.stage if action == "stage" else pipeline.merge)(plan, digests)
+            _DIGEST_STEPS[action](plan, digests)
         elif digests is not None:
             raise ConfigError(
                 "arguments", "--digests", f"only stage and merge take it, not {action}"
             )
         else:
-            {"build": pipeline.build, "test": pipeline.test, "push": pipeline.push}[action](plan)
+            _STEPS[action](plan)
 
     return act
 
@@ -119,6 +164,7 @@ _VERBS = {
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
     "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
     "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
+    "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
 }
 
 

@@ -36,7 +36,7 @@ def test_every_target_and_group_gets_build_test_and_push(
         g.name for g in family.groups if g.name != "default"
     ]
     for name in selectable:
-        for action in ("build", "test", "push", "stage", "merge"):
+        for action in ("build", "test", "push", "stage", "merge", "refresh"):
             assert f"{action}-{name}" in names
     for expected in (
         "build-all",
@@ -49,7 +49,7 @@ def test_every_target_and_group_gets_build_test_and_push(
         assert expected in names
     assert "build-default" not in names
     assert names[-6:] == ["generate", "check", "lint", "tests", "bench", "setup-host"]
-    assert len(names) == len(set(names)) == 5 * len(selectable) + 6
+    assert len(names) == len(set(names)) == 6 * len(selectable) + 6
 
 
 def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
