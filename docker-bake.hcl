@@ -136,6 +136,9 @@ ARG PROGRAM_COMMAND=""
 ARG PROGRAM_PRIORITY=100
 ARG PROGRAM_USER=neko
 ARG RUN_AS=1000:1000
+# The weekly refresh sets REFRESH (to the date): every RUN below misses the cache, so
+# the package installs fetch this week's security updates. Normal builds leave it unset.
+ARG REFRESH
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
@@ -239,6 +242,9 @@ ARG PROGRAM_COMMAND=""
 ARG PROGRAM_PRIORITY=100
 ARG PROGRAM_USER=neko
 ARG RUN_AS=1000:1000
+# The weekly refresh sets REFRESH (to the date): every RUN below misses the cache, so
+# the package installs fetch this week's security updates. Normal builds leave it unset.
+ARG REFRESH
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
@@ -354,6 +360,9 @@ ARG PROGRAM_COMMAND=""
 ARG PROGRAM_PRIORITY=100
 ARG PROGRAM_USER=neko
 ARG RUN_AS=1000:1000
+# The weekly refresh sets REFRESH (to the date): every RUN below misses the cache, so
+# the package installs fetch this week's security updates. Normal builds leave it unset.
+ARG REFRESH
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 

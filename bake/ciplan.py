@@ -81,6 +81,7 @@ class CiPlan:
     def as_dict(self) -> dict[str, object]:
         return {
             "selection": self.selection,
+            "empty": not self.jobs,  # nothing to build (e.g. nothing affected): skip the jobs
             "variables": {v.name: getattr(self.variables, v.name) for v in VARIABLES},
             "platforms": list(self.platforms),
             "matrix": {"include": [job.as_dict() for job in self.jobs]},

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import __version__, actions, graph, report, sessions
+from bake import __version__, actions, affected, graph, report, sessions
 from bake.ciplan import make_ci_plan
 from bake.errors import BakeError, ConfigError
-from bake.family import Family, load_family
+from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
 from bake.naming import Variables
 from bake.varcheck import check_variables, origins
@@ -65,9 +65,29 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def _selected(args: argparse.Namespace, family: Family) -> tuple[Image, ...]:
+    """``args.target``'s images; with ``--since REF`` only those the changes affect."""
+    images = family.select(args.target)
+    if args.since is None:
+        return images
+    return affected.since(family, args.config, args.since).select(images)
+
+
+def cmd_affected(args: argparse.Namespace, family: Family) -> int:
+    found = affected.since(family, args.config, args.since)
+    images = found.select(family.select(args.target))
+    if args.json:
+        print(json.dumps([image.name for image in images]))
+    elif images:
+        print(found.render(images))
+    else:
+        print(f"no image of {args.target!r} is affected by the changes since {args.since}")
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     include: list[dict[str, str]] = []
-    for image in family.select(args.target):
+    for image in _selected(args, family):
         if args.per_platform:
             include += [
                 {"target": image.name, "tier": image.tier.value, "platform": p}
@@ -85,10 +105,20 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def _since_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        default=None,
+        help="only the images the changes since this git revision affect (see `affected`)",
+    )
+
+
 def cmd_plan(args: argparse.Namespace, family: Family) -> int:
     selection = "all" if args.selection == "default" else args.selection
     variables = Variables.from_env(family.config, os.environ)
-    images = family.select(selection)
+    args.target = selection
+    images = _selected(args, family)
     selection = family.canonical(selection)  # an alias plans its image
     check_variables(variables, origins(os.environ, {}, family.config.file))
     plan = make_ci_plan(family, selection, images, variables, args.per_image)
@@ -163,12 +193,23 @@ def _parser() -> argparse.ArgumentParser:
     matrix.add_argument("target", nargs="?", default="all", help="target or group (default all)")
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
     matrix.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    _since_option(matrix)
     matrix.set_defaults(func=cmd_matrix)
+    changed = sub.add_parser(
+        "affected", help="the images the changes since a git revision affect, and why"
+    )
+    changed.add_argument("target", nargs="?", default="all", help="target or group (default all)")
+    changed.add_argument(
+        "--since", required=True, metavar="REF", help="git revision to diff against"
+    )
+    changed.add_argument("--json", action="store_true", help="a JSON list of image names")
+    changed.set_defaults(func=cmd_affected)
     plan = sub.add_parser("plan", help="the CI plan: build jobs by platform, what merge sets")
     plan.add_argument("selection", nargs="?", default="all", help="target or group (default all)")
     plan.add_argument("--per-image", action="store_true", help="one job per image × platform")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    _since_option(plan)
     plan.set_defaults(func=cmd_plan)
 
     graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")

@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +47,7 @@ from bake.records import problems as record_problems
 from bake.varcheck import check_variables, origins
 
 __all__ = [
+    "Gate",
     "Options",
     "Plan",
     "bake_command",
@@ -124,6 +125,14 @@ class Plan:
         wanted = {p for image in self.images for p in image.platforms}
         return tuple(p for p in self.family.config.platforms if p in wanted)
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """What bake builds: the selection by name, or its images when the plan was narrowed
+        (``--since``, ``--platform``)."""
+        if self.images == self.family.select(self.selection):
+            return (self.selection,)
+        return tuple(image.name for image in self.images)
+
     def refs(self, image: Image) -> tuple[str, ...]:
         return image_refs(image, self.variables)
 
@@ -134,6 +143,10 @@ class Plan:
     def bake_env(self) -> dict[str, str]:
         """Every bake variable, set explicitly so bake's tags are the refs we expect."""
         return {v.name: getattr(self.variables, v.name) for v in VARIABLES}
+
+
+# After the tests passed: which of the plan's images to publish (all, when there is none).
+Gate = Callable[[Plan], Sequence[Image]]
 
 
 def make_plan(
@@ -191,8 +204,7 @@ def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list
     timestamps rewritten to SOURCE_DATE_EPOCH, so an unchanged source gives the same
     image manifests again; the tar is then loaded for the tests and uploaded as it is.
     (``--load`` cannot rewrite timestamps: moby/buildkit#4230.)"""
-    targets = [image.name for image in plan.images] if plan.platform_filter else [plan.selection]
-    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, *targets]
+    cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, *plan.targets]
     for name, platforms in _restricted_platforms(plan).items():
         cmd += ["--set", f"{name}.platform={','.join(platforms)}"]
     for image in plan.images:
@@ -240,8 +252,17 @@ def _build(
     return attestations
 
 
+def _nothing_to_do(plan: Plan, action: str) -> bool:
+    """A narrowed plan may hold no image (nothing was affected): a normal, quiet outcome."""
+    if not plan.images:
+        _say(f"{action}: no image of {plan.selection!r} to {action}; nothing to do")
+    return not plan.images
+
+
 def build(plan: Plan) -> None:
     """Build every image of the selection for all its platforms and load it locally."""
+    if _nothing_to_do(plan, "build"):
+        return
     with interrupt.signals_stop_the_run(), tempfile.TemporaryDirectory(prefix="bake-") as out:
         _build(plan, "build", Path(out))
 
@@ -296,6 +317,8 @@ def _failed(outcomes: Sequence[smoke.Outcome]) -> list[smoke.Outcome]:
 
 def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     """Build, then run every smoke test and the architecture check per image × platform."""
+    if _nothing_to_do(plan, "test"):
+        return ()
     with (
         interrupt.signals_stop_the_run(),
         _pinned(plan) as pins,
@@ -308,8 +331,12 @@ def test(plan: Plan) -> tuple[smoke.Outcome, ...]:
     return outcomes
 
 
-def _tested_upload(plan: Plan, action: str) -> tuple[sbom.Attestations, list[Record]]:
-    """Build and test; only if everything passed, upload every image by digest (phase 1)."""
+def _tested_upload(
+    plan: Plan, action: str, gate: Gate | None = None
+) -> tuple[sbom.Attestations, list[Record]]:
+    """Build and test; only if everything passed, upload every image by digest (phase 1).
+
+    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
     for name in plan.variables.REGISTRY.split(","):
         host.check_registry(name)
     with (
@@ -329,11 +356,12 @@ def _tested_upload(plan: Plan, action: str) -> tuple[sbom.Attestations, list[Rec
                 "nothing was uploaded and no tag was set: every build and test must pass first",
                 sorted({(o.check.image, o.check.platform) for o in failed}),
             )
+        images = plan.images if gate is None else tuple(gate(plan))
         start = time.monotonic()
         try:
             records = [
                 record
-                for image in plan.images
+                for image in images
                 for record in publish.upload(
                     image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
                 )
@@ -343,7 +371,7 @@ def _tested_upload(plan: Plan, action: str) -> tuple[sbom.Attestations, list[Rec
                 f"upload failed: {exc}\nno tag was set (tags move only after every image is "
                 "uploaded); rerun when the registry answers"
             ) from None
-    _say(f"upload: {len(plan.images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
+    _say(f"upload: {len(images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
     return attestations, records
 
 
@@ -351,6 +379,8 @@ def stage(plan: Plan, digests: Path) -> list[Record]:
     """Build and test the selection (e.g. one platform); upload by digest; write records.
 
     Failed image × platform cells get a "failed" record, so the merge can name them."""
+    if _nothing_to_do(plan, "stage"):
+        return []
     try:
         _, staged = _tested_upload(plan, "stage")
     except StageFailed as exc:
@@ -367,6 +397,8 @@ def stage(plan: Plan, digests: Path) -> list[Record]:
 
 def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
     """Tag what stage runs uploaded: all records present and passed, or no tag at all."""
+    if _nothing_to_do(plan, "merge"):
+        return ()
     if plan.platform_filter:
         raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
     expected = {image.name: image.platforms for image in plan.images}
@@ -382,16 +414,24 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
     return _release(plan, found, (sbom.PROVENANCE,))
 
 
-def push(plan: Plan) -> tuple[registry.Verdict, ...]:
+def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
     """Build and test; only if all passed, upload everything, then tag, then verify.
 
-    The single-host push is a stage of every platform and a merge, in one process."""
+    The single-host push is a stage of every platform and a merge, in one process.
+    ``gate`` (the weekly refresh's) picks, after the tests passed, the images to publish."""
+    if _nothing_to_do(plan, "push"):
+        return ()
     if plan.platform_filter:
         raise ConfigError(
             "--platform", "", "push publishes every platform; use stage and merge for a subset"
         )
-    attestations, records = _tested_upload(plan, "push")
-    return _release(plan, records, attestations.predicate_prefixes)
+    attestations, records = _tested_upload(plan, "push", gate)
+    chosen = {record.image for record in records}
+    if not chosen:
+        _say("push: no image to publish; nothing was uploaded and no tag was set")
+        return ()
+    images = tuple(image for image in plan.images if image.name in chosen)
+    return _release(replace(plan, images=images), records, attestations.predicate_prefixes)
 
 
 def _release(

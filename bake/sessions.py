@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bake import actions, run
 from bake import lint as lint_module
-from bake.actions import ACTIONS, split_options, split_posargs
+from bake.actions import ACTIONS, split_options, split_posargs, take_since
 from bake.family import Family, Group, Image, load_family
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "config_path",
     "split_options",
     "split_posargs",
+    "take_since",
 ]
 
 DEFAULT_SESSIONS = ("check", "lint")  # what a bare `nox` runs, unless the noxfile says
@@ -78,6 +79,7 @@ _VERBS = {
     "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
     "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
     "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
+    "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
 }
 
 

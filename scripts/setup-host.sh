@@ -331,7 +331,7 @@ ensure_packages() {
     pkg_ok docker-buildx "$MIN_BUILDX~" || want+=(docker-buildx/testing)
     for p in qemu-user-static binfmt-support docker-registry mmdebstrap arch-test \
              curl jq ca-certificates xz-utils chromium fonts-liberation python3-pip \
-             python3-venv; do
+             python3-venv git; do
         pkg_ok "$p" || want+=("$p")
     done
     if [ ${#want[@]} -eq 0 ]; then info "all installed"; return 0; fi

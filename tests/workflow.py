@@ -231,11 +231,16 @@ def rehearse(workflow: dict[str, Any], make_context: Any) -> Rehearsal:
     plan = run_job(workflow, "plan", make_context("plan", {}, {}))
     needs = {"plan": {"result": plan.result, "outputs": plan.outputs}}
     build = workflow["jobs"]["build"]
-    contexts = {"needs": needs, "github": make_context("probe", {}, {}).github}
-    matrix = expand_matrix(interpolate(build["strategy"]["matrix"], contexts))
+    contexts = {"needs": needs, "github": make_context("probe", {}, {}).github, "inputs": {}}
+    if not condition(build.get("if"), contexts):  # e.g. an empty plan: nothing affected
+        matrix: list[dict[str, Any]] = []
+        needs["build"] = {"result": "skipped"}
+    else:
+        matrix = expand_matrix(interpolate(build["strategy"]["matrix"], contexts))
     builds = [run_job(workflow, "build", make_context("build", needs, entry)) for entry in matrix]
     results = [b.result for b in builds]
-    needs["build"] = {"result": "success" if set(results) == {"success"} else "failure"}
+    if matrix:
+        needs["build"] = {"result": "success" if set(results) == {"success"} else "failure"}
     merge_job = workflow["jobs"]["merge"]
     ctx = make_context("merge", {k: needs[k] for k in merge_job["needs"]}, {})
     status = _job_status(ctx.needs)

@@ -35,6 +35,9 @@ ARG PROGRAM_COMMAND=""
 ARG PROGRAM_PRIORITY=100
 ARG PROGRAM_USER=neko
 ARG RUN_AS=1000:1000
+# The weekly refresh sets REFRESH (to the date): every RUN below misses the cache, so
+# the package installs fetch this week's security updates. Normal builds leave it unset.
+ARG REFRESH
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 

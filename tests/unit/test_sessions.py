@@ -36,7 +36,7 @@ def test_every_target_and_group_gets_build_test_and_push(
         g.name for g in family.groups if g.name != "default"
     ]
     for name in selectable:
-        for action in ("build", "test", "push", "stage", "merge"):
+        for action in ("build", "test", "push", "stage", "merge", "refresh"):
             assert f"{action}-{name}" in names
     for expected in (
         "build-all",

@@ -89,7 +89,7 @@ def test_tags_follow_the_trigger(
 
 def test_triggers(flow: dict[str, Any]) -> None:
     on = flow["on"]
-    assert set(on) == {"pull_request", "push", "workflow_dispatch"}
+    assert set(on) == {"pull_request", "push", "workflow_dispatch", "schedule"}
     assert on["push"] == {"branches": ["main"], "tags": ["v*"]}
     assert "selection" in on["workflow_dispatch"]["inputs"]
 
@@ -102,7 +102,11 @@ def test_pull_requests_build_and_test_but_never_push(flow: dict[str, Any]) -> No
     ctx = contexts("pull_request", "refs/pull/7/merge", matrix={"qemu": True})
     ran = _steps_that_run(flow, "build", ctx)
     runs = [s["run"] for s in ran if "run" in s]
-    assert runs[-1] == 'nox -s "test-$JOB_SELECTION" -- --platform "$PLATFORM"'
+    assert runs[-1].splitlines() == [
+        'args=(--platform "$PLATFORM")',
+        'if [ -n "$SINCE" ]; then args+=(--since "$SINCE"); fi',
+        'nox -s "test-$JOB_SELECTION" -- "${args[@]}"',
+    ]
     assert not any("stage" in r or "merge" in r or "push" in r for r in runs)
     used = [s["uses"].split("@")[0] for s in ran if "uses" in s]
     assert "docker/login-action" not in used and "actions/upload-artifact" not in used
@@ -131,7 +135,7 @@ def test_least_privilege(flow: dict[str, Any]) -> None:
     writers = {
         name for name, job in flow["jobs"].items() if job["permissions"].get("packages") == "write"
     }
-    assert writers == {"build", "merge"}
+    assert writers == {"build", "merge", "refresh"}
     assert all(job["permissions"].get("contents") == "read" for job in flow["jobs"].values())
     assert "cancel-in-progress" in flow["concurrency"] and flow["concurrency"]["group"]
 
