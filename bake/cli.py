@@ -149,6 +149,7 @@ def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "push": "build and test; only if everything passed, push and read back",
         "stage": "CI: build and test --platform P, upload by digest, write --digests DIR records",
         "merge": "CI: tag the staged uploads recorded in --digests DIR, then verify",
+        "refresh": "rebuild with fresh packages, test, push only what changed packages",
     }
     for action in actions.ACTIONS:
         verb = sub.add_parser(action, help=helps[action])

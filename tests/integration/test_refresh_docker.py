@@ -22,7 +22,7 @@ from bake.naming import VARIABLES
 
 pytestmark = pytest.mark.docker
 
-FIXTURE = Path(__file__).parent / "fixtures" / "refresh"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "refresh"
 REGISTRY = "127.0.0.1:5000"
 INDEX = "application/vnd.oci.image.index.v1+json"
 

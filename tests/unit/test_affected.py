@@ -24,7 +24,7 @@ from bake import affected, cli, pipeline, run, sessions
 from bake.family import load_family
 from tests import workflow
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 EMIT = HERE / "fixtures" / "emit"
 TINY = HERE / "fixtures" / "tiny"
 EVERYTHING = [

@@ -15,7 +15,7 @@ from bake import pipeline, refresh
 from bake.family import load_family
 from tests import workflow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAMILY = ROOT / "family.yaml"
 
 
