@@ -228,6 +228,8 @@ def test_a_renamed_app_is_new_under_its_new_name(repo: Path) -> None:
 
 
 def test_a_new_app_is_affected(repo: Path) -> None:
+    (repo / "dockerfiles/apps/mail").mkdir(parents=True)  # a family's Dockerfiles must exist
+    (repo / "dockerfiles/apps/mail/Dockerfile").write_text("FROM base\n")
     edit(repo / "family.yaml", "\naccelerators:", "  mail:\n    description: Mail\n\naccelerators:")
     assert affected_by(repo) == ["mail", "nvidia-mail", "intel-mail"]
 

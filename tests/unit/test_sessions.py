@@ -49,7 +49,7 @@ def test_every_target_and_group_gets_build_test_and_push(
         assert expected in names
     assert "build-default" not in names
     assert names[-3:] == ["generate", "check", "lint"]  # the repo's chores are its noxfile's
-    assert len(names) == len(set(names)) == 5 * len(selectable) + 3
+    assert len(names) == len(set(names)) == len(actions.ACTIONS) * len(selectable) + 3
 
 
 def test_descriptions_are_one_line_and_tags_name_action_tier_and_target(
