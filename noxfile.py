@@ -1,4 +1,4 @@
-"""nox sessions for the image family, generated from family.yaml by bake.sessions.
+"""nox sessions for the reference family (bake.nox_sessions) and this repository's chores.
 
     nox -l                       # the catalogue (nox -l --json for a CI matrix)
     nox -s build-firefox         # build one image (its base via bake contexts)
@@ -7,8 +7,8 @@
     nox -s build-base -- --no-cache                           # anything else goes to buildx
     nox -t test                  # every session tagged "test"
 
-Sessions drive docker and need no virtualenv (python=False): bake's dependencies are
-installed globally from requirements.txt by scripts/setup-host.sh.
+Sessions drive docker and need no virtualenv (python=False): the tool's dependencies and
+this repository's test tools are installed from requirements.txt by scripts/setup-host.sh.
 """
 
 from __future__ import annotations
@@ -18,42 +18,37 @@ from pathlib import Path
 
 import nox
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
-from bake import sessions  # noqa: E402
-from bake.errors import BakeError, ConfigError  # noqa: E402
-from bake.interrupt import Interrupted  # noqa: E402
+from bake import lint, nox_sessions  # noqa: E402
 
-nox.options.default_venv_backend = "none"
-
-
-def _register(spec: sessions.SessionSpec) -> None:
-    def session(session: nox.Session) -> None:
-        try:
-            spec.action(session.posargs)
-        except Interrupted as exc:
-            # Containers are removed by now; stop nox too (exit 130), not just this session.
-            session.warn(str(exc))
-            raise KeyboardInterrupt from None
-        except BakeError as exc:
-            session.error(str(exc))
-
-    session.__doc__ = spec.description
-    session.__name__ = spec.name.replace("-", "_")
-    # Only the chores run on a bare `nox`; builds and pushes are always asked for by name.
-    default = spec.name in sessions.DEFAULT_SESSIONS
-    nox.session(name=spec.name, python=False, tags=list(spec.tags), default=default)(session)
+PYTHON = sys.executable
+ROOT = Path(__file__).resolve().parent
+nox_sessions.register(
+    default=("check", "lint", "tests"),
+    lint=lambda family: [
+        ["hadolint", *lint.dockerfiles(family)],
+        [PYTHON, "-m", "ruff", "check", "."],
+        [PYTHON, "-m", "ruff", "format", "--check", "."],
+        [PYTHON, "-m", "mypy"],
+        *lint.workflow_commands(ROOT),  # actionlint and zizmor on .github/workflows
+    ],
+)
 
 
-def _catalogue() -> tuple[sessions.SessionSpec, ...]:
-    """The sessions; a bad family file is the same one-line error as `python -m bake`
-    gives (exit 2), not a traceback from importing this file."""
-    try:
-        return sessions.catalogue()
-    except BakeError as exc:
-        print(exc if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
+@nox.session(python=False, tags=["tests", "ci"], default=True)
+def tests(session: nox.Session) -> None:
+    """Run the pytest suite (docker tests skip without a daemon, fail if CI=true)"""
+    session.run(PYTHON, "-m", "pytest", *session.posargs)
 
 
-for _spec in _catalogue():
-    _register(_spec)
+@nox.session(python=False, tags=["bench"], default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks P1-P6 as ratios to their baselines, one table (-- --quick: CI's small run)"""
+    session.run(PYTHON, "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session(name="setup-host", python=False, tags=["setup"], default=False)
+def setup_host(session: nox.Session) -> None:
+    """Install Docker, buildx, QEMU binfmt and the local registry (scripts/setup-host.sh)"""
+    session.run("bash", "scripts/setup-host.sh", *session.posargs, external=True)

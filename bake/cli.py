@@ -8,30 +8,23 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from bake import affected, recipe
-from bake.ciplan import CiPlan, make_ci_plan
+from bake import __version__, actions, affected, graph, report, sessions
+from bake.ciplan import make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, stale_files, write_files
-from bake.naming import Variables, image_refs
+from bake.naming import Variables
 from bake.varcheck import check_variables, origins
 
 __all__ = ["default_config_path", "main"]
 
-CONFIG_NAME = "family.yaml"
+CONFIG_NAME = sessions.CONFIG_NAME
 
 
 def default_config_path(start: Path | None = None) -> Path:
     """``$BAKE_CONFIG``, else the nearest ``family.yaml`` in this folder or above it."""
-    if os.environ.get("BAKE_CONFIG"):
-        return Path(os.environ["BAKE_CONFIG"])
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder / CONFIG_NAME
-    return here / CONFIG_NAME
+    return sessions.config_path(os.environ, start)
 
 
 def cmd_generate(args: argparse.Namespace, family: Family) -> int:
@@ -56,16 +49,7 @@ def cmd_check(args: argparse.Namespace, family: Family) -> int:
 
 
 def cmd_list(args: argparse.Namespace, family: Family) -> int:
-    rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
-    rows += [(i.name, i.tier, i.parent or "-", ",".join(i.platforms)) for i in family.images]
-    widths = [max(len(row[c]) for row in rows) for c in range(3)]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3]
-        )
-    print()
-    for group in family.groups:
-        print(f"group {group.name}: {' '.join(group.targets)}")
+    print(report.render_list(family))
     return 0
 
 
@@ -74,45 +58,11 @@ def cmd_show(args: argparse.Namespace, family: Family) -> int:
     images = family.select(args.target)
     check_variables(variables, origins(os.environ, {}, family.config.file))
     if args.json:
-        print(json.dumps([_describe(i, variables) for i in images], indent=2))
+        print(json.dumps([report.describe_image(i, variables) for i in images], indent=2))
         return 0
     for image in images:
-        print(f"{image.name} ({image.tier}): {image.description}")
-        print(f"  chain:      {' → '.join(image.chain)}")
-        print(f"  platforms:  {', '.join(image.platforms)}")
-        if image.recipe is None:
-            print(f"  dockerfile: {image.dockerfile} (context {image.context})")
-        else:
-            for key, value in recipe.describe(image.recipe).items():
-                print(f"  {key + ':':<11} {value}")
-        if image.parent:
-            print(f"  contexts:   {image.context_name} = target:{image.parent}")
-        print("  tags:")
-        for ref in image_refs(image, variables):
-            print(f"    {ref}")
-        print("  tests:")
-        for test in image.tests:
-            expect = f"  ⇒ /{test.expect}/" if test.expect else ""
-            print(f"    [{test.origin}] {test.name}: {test.run}{expect}")
+        print(report.render_show(image, variables))
     return 0
-
-
-def _describe(image: Image, variables: Variables) -> dict[str, object]:
-    return {
-        "name": image.name,
-        "tier": image.tier,
-        "parent": image.parent,
-        "chain": list(image.chain),
-        "platforms": list(image.platforms),
-        "dockerfile": image.dockerfile,
-        "context": image.context,
-        "recipe": None if image.recipe is None else recipe.describe(image.recipe),
-        "tags": list(image_refs(image, variables)),
-        "tests": [
-            {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}
-            for t in image.tests
-        ],
-    }
 
 
 def _selected(args: argparse.Namespace, family: Family) -> tuple[Image, ...]:
@@ -140,11 +90,16 @@ def cmd_matrix(args: argparse.Namespace, family: Family) -> int:
     for image in _selected(args, family):
         if args.per_platform:
             include += [
-                {"target": image.name, "tier": image.tier, "platform": p} for p in image.platforms
+                {"target": image.name, "tier": image.tier.value, "platform": p}
+                for p in image.platforms
             ]
         else:
             include.append(
-                {"target": image.name, "tier": image.tier, "platforms": ",".join(image.platforms)}
+                {
+                    "target": image.name,
+                    "tier": image.tier.value,
+                    "platforms": ",".join(image.platforms),
+                }
             )
     print(json.dumps({"include": include}, indent=None if args.compact else 2))
     return 0
@@ -170,75 +125,51 @@ def cmd_plan(args: argparse.Namespace, family: Family) -> int:
     if args.json:
         print(json.dumps(plan.as_dict(), indent=None if args.compact else 2))
     else:
-        print(_render_plan(plan))
+        print(report.render_ci_plan(plan))
     return 0
 
 
-def _render_plan(plan: CiPlan) -> str:
-    lines = [f"CI plan for {plan.selection!r}: {len(plan.jobs)} build jobs, then one merge"]
-    for job in plan.jobs:
-        qemu = " (QEMU)" if job.qemu else ""
-        lines.append(
-            f"  build {job.id}: {job.platform} on {job.runner}{qemu}: {' '.join(job.targets)}"
+def cmd_graph(args: argparse.Namespace, family: Family) -> int:
+    print(
+        graph.render_dot(family) if args.format == "dot" else graph.render_mermaid(family), end=""
+    )
+    return 0
+
+
+def cmd_action(args: argparse.Namespace, family: Family) -> int:
+    """build / test / push / stage / merge: what the nox session of the same name runs."""
+    actions.run_action(args.command, args.config, args.selection, args.args, os.environ)
+    return 0
+
+
+def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    helps = {
+        "build": "build a target or group for all its platforms into the local image store",
+        "test": "build, then run the smoke tests of every image × platform under QEMU",
+        "push": "build and test; only if everything passed, push and read back",
+        "stage": "CI: build and test --platform P, upload by digest, write --digests DIR records",
+        "merge": "CI: tag the staged uploads recorded in --digests DIR, then verify",
+        "refresh": "rebuild with fresh packages, test, push only what changed packages",
+    }
+    for action in actions.ACTIONS:
+        verb = sub.add_parser(action, help=helps[action])
+        verb.add_argument("selection", help="a target or group (e.g. all)")
+        verb.add_argument(
+            "args",
+            nargs=argparse.REMAINDER,
+            help="--platform P[,P...], --digests DIR (stage, merge), NAME=value bake variables "
+            "(REGISTRY, TAG, ...); the rest goes to buildx",
         )
-    lines.append("  merge:")
-    for image in plan.images:
-        lines.append(f"    {image.name}: {', '.join(image.platforms)}")
-        lines += [f"      → {tag}" for tag in image.tags]
-    return "\n".join(lines)
-
-
-def _publish_plan(args: argparse.Namespace) -> Any:
-    """The pipeline plan of ``stage``/``merge``: NAME=value assignments set bake variables."""
-    from bake import pipeline, sessions  # the pipeline is only needed by these verbs
-
-    overrides, rest = sessions.split_posargs(args.assignments)
-    if rest:
-        raise ConfigError("arguments", "", f"expected NAME=value bake variables, got {rest}")
-    options = pipeline.Options.from_env(os.environ)
-    platforms = [p for value in args.platform or [] for p in value.split(",") if p]
-    plan = pipeline.make_plan(
-        args.config, args.target, overrides, options, os.environ, tuple(platforms)
-    )
-    return sessions.narrow_since(plan, args.since)
-
-
-def cmd_stage(args: argparse.Namespace, family: Family) -> int:
-    from bake import pipeline
-
-    pipeline.stage(_publish_plan(args), args.digests)
-    return 0
-
-
-def cmd_merge(args: argparse.Namespace, family: Family) -> int:
-    from bake import pipeline
-
-    pipeline.merge(_publish_plan(args), args.digests)
-    return 0
-
-
-def _publish_parsers(sub: Any) -> None:
-    stage = sub.add_parser(
-        "stage", help="build and test (--platform), upload by digest, write records to --digests"
-    )
-    merge = sub.add_parser("merge", help="tag the staged uploads of --digests DIR, then verify")
-    for parser, func in ((stage, cmd_stage), (merge, cmd_merge)):
-        parser.add_argument("target", help="target or group")
-        parser.add_argument("--digests", type=Path, required=True, help="the records folder")
-        parser.add_argument("assignments", nargs="*", metavar="NAME=value")
-        _since_option(parser)
-        parser.set_defaults(func=func)
-    stage.add_argument(
-        "--platform", action="append", help="only these platforms (comma-separated, repeatable)"
-    )
-    merge.set_defaults(platform=None)
+        verb.set_defaults(func=cmd_action)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bake",
-        description="Generate docker-bake.hcl/json from the image family YAML and inspect it.",
+        prog="neko-bake",
+        description="Generate docker-bake.hcl/json from the image family YAML, inspect it, "
+        "and build, test and push the family.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--config",
         type=Path,
@@ -282,18 +213,17 @@ def _parser() -> argparse.ArgumentParser:
     _since_option(plan)
     plan.set_defaults(func=cmd_plan)
 
-    _publish_parsers(sub)
+    graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
+    graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph_parser.set_defaults(func=cmd_graph)
+    _add_actions(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
     parser = _parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and not hasattr(args, "assignments"):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if extra:  # NAME=value after the options (argparse stops filling positionals there)
-        args.assignments = [*args.assignments, *extra]
+    args = parser.parse_args(argv)
     args.config = args.config or default_config_path()
     try:
         family = load_family(args.config)

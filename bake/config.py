@@ -1,7 +1,10 @@
 """The family YAML → validated, frozen specs. Only shape and local validity are checked
 here; relations between images (parents, chains, platform intersections) are ``family``'s.
 
-Every default lives in this module, so a reader sees the whole schema in one place.
+Which keys exist, and their documented defaults, is ``schema``'s (the JSON Schema is
+rendered from the same definitions); the readers here check the values and apply the
+defaults. Defaults are neutral: nothing here knows any particular family's registry or
+folder layout, which a family file states with ``registry`` and ``layout``.
 """
 
 from __future__ import annotations
@@ -11,8 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bake.recipe import RECIPE_KEYS, Recipe, check_files, read_recipe
+from bake import platforms as platforms_table
+from bake import schema
+from bake.recipe import Recipe, read_recipe
+from bake.recipe import check_files as check_recipe_files
 from bake.runners import CiSpec, read_ci
+from bake.schema import (
+    ARG_RE,
+    FROM_RE,
+    LABEL_KEY_RE,
+    NAME_MAX,
+    NAME_RE,
+    REGISTRY_RE,
+    TAG_RE,
+)
 from bake.yamlsource import (
     Document,
     KeyPath,
@@ -24,7 +39,10 @@ from bake.yamlsource import (
 )
 
 __all__ = [
+    "BASE_NAME",
+    "DEFAULT_LAYOUT",
     "DEFAULT_PLATFORMS",
+    "DEFAULT_REGISTRY",
     "KNOWN_PLATFORMS",
     "AcceleratorUse",
     "AppSpec",
@@ -35,59 +53,17 @@ __all__ = [
     "registry_problem",
 ]
 
-DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
-KNOWN_PLATFORMS = (
-    "linux/amd64",
-    "linux/amd64/v2",
-    "linux/amd64/v3",
-    "linux/arm64",
-    "linux/arm/v7",
-    "linux/arm/v6",
-    "linux/386",
-    "linux/ppc64le",
-    "linux/s390x",
-    "linux/riscv64",
-)
-# A bake target name must match [a-zA-Z0-9_-]+ and an image repository path component
-# [a-z0-9]+([._-][a-z0-9]+)*; a name serves as both. A leading "_" marks abstract targets.
-NAME_RE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-NAME_MAX = 63  # like a DNS label; generated names (<accelerator>-<app>, <app>-all) too
-# registry host (DNS labels)[:port] and optional path components, no tag.
-_HOST = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
-_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-REGISTRY_RE = re.compile(rf"^{_HOST}(?::[0-9]+)?(?:/{_PATH})*$")
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Label keys: reverse-DNS style. No "=", spaces, quotes or "${"/"%{", so a key reads the
-# same in HCL, in JSON and on `docker inspect`.
-LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$")
-
-_BASE_KEYS = (
-    "description",
-    "dockerfile",
-    "context",
-    "platforms",
-    "args",
-    "labels",
-    "tests",
-    "aliases",
-)
-_IMAGE_KEYS = (*_BASE_KEYS, *RECIPE_KEYS)  # apps and accelerators may be built from packages
-_APP_KEYS = (*_IMAGE_KEYS, "parent", "accelerators")
-_TOP_KEYS = (
-    "registry",
-    "tags",
-    "platforms",
-    "source",
-    "licenses",
-    "vendor",
-    "labels",
-    "args",
-    "base",
-    "apps",
-    "accelerators",
-    "ci",
-)
+# Only platforms the one platform table knows in full (bake.platforms): every one of them
+# gets its QEMU handler checked and its architecture verified in the smoke tests.
+KNOWN_PLATFORMS = platforms_table.names()
+DEFAULT_PLATFORMS = KNOWN_PLATFORMS
+BASE_NAME = "base"  # the base image's name: its bake target and its repository
+DEFAULT_REGISTRY = "localhost:5000"
+DEFAULT_TAGS = ("latest",)
+# Where an image's Dockerfile is when it names none ({name}: the app or accelerator).
+DEFAULT_LAYOUT = {"base": "base", "apps": "apps/{name}", "accelerators": "accelerators/{name}"}
+# The names Dockerfiles use in FROM for their parent (bake named contexts).
+DEFAULT_FROM = {"apps": "base", "accelerators": "app"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +89,7 @@ class ImageSpec:
     labels: dict[str, str] = field(default_factory=dict)
     tests: tuple[SmokeTest, ...] = ()
     aliases: tuple[str, ...] = ()
+    from_name: str = ""  # the name its Dockerfile's FROM uses for the parent ("": none)
     # Built by the shared Dockerfile (bake/data) from packages; dockerfile/context are "".
     recipe: Recipe | None = None
 
@@ -124,13 +101,14 @@ class AcceleratorUse:
     enabled: bool = True
     dockerfile: str | None = None
     context: str | None = None
+    from_name: str | None = None  # None: the accelerator's
 
 
 @dataclass(frozen=True)
 class AppSpec(ImageSpec):
     """An app image: built on ``parent`` (the base or another app)."""
 
-    parent: str = "base"
+    parent: str = BASE_NAME
     accelerators: dict[str, AcceleratorUse] = field(default_factory=dict)
 
 
@@ -157,7 +135,7 @@ class Config:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate the family file at ``path``."""
+    """Read and validate the family file at ``path`` (``files.check_files`` checks the disk)."""
     doc = load_document(path)
     return _read_config(doc, path.resolve().parent)
 
@@ -165,7 +143,8 @@ def load_config(path: Path) -> Config:
 def _read_config(doc: Document, root: Path) -> Config:
     data = read_mapping(doc, (), doc.data)
     # x-… keys are ignored (as in Compose files): a place for anchors to merge (<<) from
-    doc.check_keys((), {k: v for k, v in data.items() if not k.startswith("x-")}, _TOP_KEYS)
+    top = {k: v for k, v in data.items() if not k.startswith("x-")}
+    doc.check_keys((), top, schema.names(schema.TOP))
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
@@ -177,10 +156,12 @@ def _read_config(doc: Document, root: Path) -> Config:
     if not tags:
         doc.fail(("tags",), "expected at least one tag (every image needs a name to test and push)")
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
+    layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, _relpath, schema.LAYOUT)
+    from_names = _defaults(doc, "from", data, DEFAULT_FROM, _from_name, schema.FROM)
     config = Config(
         file=doc.file,
         root=root,
-        registry=_registry(doc, data.get("registry", "localhost:5000/neko")),
+        registry=_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
         tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(tags)),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
         source=read_string(doc, ("source",), data.get("source", "")),
@@ -188,16 +169,20 @@ def _read_config(doc: Document, root: Path) -> Config:
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
         labels=_labels(doc, ("labels",), data.get("labels") or {}),
         args=_args(doc, ("args",), data.get("args") or {}),
-        base=_image(doc, ("base",), "base", data["base"], "dockerfiles/base", _BASE_KEYS),
-        apps=tuple(_app(doc, ("apps", name), name, spec) for name, spec in apps.items()),
+        base=_image(doc, ("base",), BASE_NAME, data["base"], layout["base"], schema.BASE, ""),
+        apps=tuple(
+            _app(doc, ("apps", name), name, spec, layout["apps"], from_names["apps"])
+            for name, spec in apps.items()
+        ),
         accelerators=tuple(
             _image(
                 doc,
                 ("accelerators", name),
                 name,
                 spec,
-                f"dockerfiles/accelerators/{name}",
-                _IMAGE_KEYS,
+                layout["accelerators"],
+                schema.ACCELERATOR,
+                from_names["accelerators"],
             )
             for name, spec in accelerators.items()
         ),
@@ -206,14 +191,32 @@ def _read_config(doc: Document, root: Path) -> Config:
     )
     recipes: dict[KeyPath, Recipe | None] = {("apps", a.name): a.recipe for a in config.apps}
     recipes.update({("accelerators", a.name): a.recipe for a in config.accelerators})
-    check_files(doc, root, recipes)
+    check_recipe_files(doc, root, recipes)
     return config
 
 
+def _defaults(
+    doc: Document,
+    key: str,
+    data: dict[str, Any],
+    defaults: dict[str, str],
+    read: Any,
+    keys: tuple[schema.Key, ...],
+) -> dict[str, str]:
+    """A top-level mapping of defaults (``layout``, ``from``), each value read by ``read``."""
+    given = read_mapping(doc, (key,), data.get(key) or {})
+    doc.check_keys((key,), given, schema.names(keys))
+    values = dict(defaults)
+    for name, value in given.items():
+        values[name] = read(doc, (key, name), value)
+    return values
+
+
 def _image_fields(
-    doc: Document, path: KeyPath, name: str, data: dict[str, Any], folder: str
+    doc: Document, path: KeyPath, name: str, data: dict[str, Any], layout: str, from_default: str
 ) -> dict[str, Any]:
     _name(doc, path, name)
+    folder = layout.replace("{name}", name)
     recipe = read_recipe(doc, path, data, KNOWN_PLATFORMS)
     dockerfile = context = ""  # a recipe is built by the shared Dockerfile in bake/data
     if recipe is None:
@@ -237,25 +240,36 @@ def _image_fields(
             _name(doc, (*path, "aliases", i), a)
             for i, a in enumerate(read_list(doc, (*path, "aliases"), data.get("aliases") or []))
         ),
+        "from_name": (
+            _from_name(doc, (*path, "from"), data["from"]) if "from" in data else from_default
+        ),
         "recipe": recipe,
     }
 
 
 def _image(
-    doc: Document, path: KeyPath, name: str, data: Any, folder: str, keys: tuple[str, ...]
+    doc: Document,
+    path: KeyPath,
+    name: str,
+    data: Any,
+    layout: str,
+    keys: tuple[schema.Key, ...],
+    from_default: str,
 ) -> ImageSpec:
     data = read_mapping(doc, path, data)
-    doc.check_keys(path, data, keys)
-    return ImageSpec(**_image_fields(doc, path, name, data, folder))
+    doc.check_keys(path, data, schema.names(keys))
+    return ImageSpec(**_image_fields(doc, path, name, data, layout, from_default))
 
 
-def _app(doc: Document, path: KeyPath, name: str, data: Any) -> AppSpec:
+def _app(
+    doc: Document, path: KeyPath, name: str, data: Any, layout: str, from_default: str
+) -> AppSpec:
     data = read_mapping(doc, path, data)
-    doc.check_keys(path, data, _APP_KEYS)
+    doc.check_keys(path, data, schema.names(schema.APP))
     uses = read_mapping(doc, (*path, "accelerators"), data.get("accelerators") or {})
     return AppSpec(
-        **_image_fields(doc, path, name, data, f"dockerfiles/apps/{name}"),
-        parent=read_string(doc, (*path, "parent"), data.get("parent", "base")),
+        **_image_fields(doc, path, name, data, layout, from_default),
+        parent=read_string(doc, (*path, "parent"), data.get("parent", BASE_NAME)),
         accelerators={
             key: _accelerator_use(doc, (*path, "accelerators", key), value)
             for key, value in uses.items()
@@ -267,12 +281,14 @@ def _accelerator_use(doc: Document, path: KeyPath, value: Any) -> AcceleratorUse
     if isinstance(value, bool):
         return AcceleratorUse(enabled=value)
     data = read_mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
-    doc.check_keys(path, data, ("dockerfile", "context"))
+    doc.check_keys(path, data, schema.names(schema.ACCELERATOR_USE))
     dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
     context = data.get("context")
+    from_name = data.get("from")
     return AcceleratorUse(
         dockerfile=dockerfile,
         context=_relpath(doc, (*path, "context"), context) if context is not None else None,
+        from_name=_from_name(doc, (*path, "from"), from_name) if from_name is not None else None,
     )
 
 
@@ -281,7 +297,7 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
     for i, item in enumerate(items):
         where = (*path, i)
         data = read_mapping(doc, where, item)
-        doc.check_keys(where, data, ("name", "run", "expect"))
+        doc.check_keys(where, data, schema.names(schema.TEST))
         for required in ("name", "run"):
             if required not in data:
                 doc.fail(where, f"missing key {required!r}")
@@ -359,8 +375,9 @@ def _platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | No
         if platform not in KNOWN_PLATFORMS:
             doc.fail(
                 (*path, i),
-                f"{platform!r} is not a platform: expected os/arch[/variant], one of "
-                + ", ".join(KNOWN_PLATFORMS),
+                f"{platform!r} is not a known platform: expected one of "
+                + ", ".join(KNOWN_PLATFORMS)
+                + " (the platforms bake.platforms describes in full)",
             )
         if platform in platforms:
             doc.fail((*path, i), f"duplicate platform {platform!r}")
@@ -374,6 +391,18 @@ def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
     if pure.is_absolute() or ".." in pure.parts or not text:
         doc.fail(path, f"expected a relative path inside the repository, got {text!r}")
     return str(pure)
+
+
+def _from_name(doc: Document, path: KeyPath, value: Any) -> str:
+    name = read_string(doc, path, value)
+    if not FROM_RE.match(name):
+        doc.fail(
+            path,
+            f"{name!r} is not a name for FROM: expected a bare name ('base') or an image "
+            "reference without tag or digest ('ghcr.io/you/base'); bake links the parent "
+            "by that name, and a name with a tag never matches",
+        )
+    return name
 
 
 def _registry(doc: Document, value: Any) -> str:

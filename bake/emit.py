@@ -12,7 +12,8 @@ import posixpath
 from typing import Any
 
 from bake import hclwrite
-from bake.family import Family, Image
+from bake.config import BASE_NAME
+from bake.family import Family, Image, Tier
 from bake.naming import VARIABLES, Variables, static_labels
 from bake.packages_targets import (
     PACKAGES_TARGET,
@@ -40,7 +41,7 @@ HEADER = """\
 #
 # Plain buildx works without Python:
 #   docker buildx bake --list targets       # what can be built
-#   docker buildx bake firefox              # one image (its base is built first)
+#   docker buildx bake {example:<20} # one image (its base is built first)
 #   REGISTRY=ghcr.io/you TAG=latest VERSION=1.2.3 docker buildx bake --push all
 """
 
@@ -109,7 +110,8 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         "org.opencontainers.image.created": Expr("CREATED"),
         **config.labels,
     }
-    base = family.image("base")
+    base = family.image(BASE_NAME)
+    shared = _shared_app_context(family)
     targets: dict[str, dict[str, Any]] = {
         "_common": _drop_empty(
             {
@@ -121,9 +123,10 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
         ),
         "_app": _drop_empty(
             {
-                "description": "Shared by every app: built FROM the base via the 'base' context",
+                "description": "Shared by every app: built FROM the base via "
+                + (f"the {shared!r} context" if shared else "each app's named context"),
                 "inherits": ["_common"],
-                "contexts": {"base": "target:base"},
+                "contexts": {shared: f"target:{base.name}"} if shared else None,
                 "platforms": _narrowed(list(config.platforms), base.platforms),
             }
         ),
@@ -152,6 +155,14 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
     return targets
 
 
+def _shared_app_context(family: Family) -> str | None:
+    """The context name ``_app`` links to the base, when every app uses the same one.
+    (bake merges inherited ``contexts`` maps key by key: an app that named its parent
+    otherwise would keep ``_app``'s link too, so then each app carries its own.)"""
+    names = {i.parent_name for i in family.images if i.tier == Tier.APP}
+    return names.pop() if len(names) == 1 else None
+
+
 def _image_targets(family: Family) -> dict[str, dict[str, Any]]:
     return {image.name: _image_target(family, image) for image in family.images}
 
@@ -162,21 +173,21 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
         "description": image.description,
         "inherits": [_tier_target(image)],
     }
-    if image.tier == "accelerator" and image.recipe is not None:
+    if image.tier == Tier.ACCELERATOR and image.recipe is not None:
         target["inherits"] = [f"_{image.accelerator}-packages"]
-    recipe = image.recipe if image.tier != "accelerator" else None
+    recipe = image.recipe if image.tier != Tier.ACCELERATOR else None
     if recipe is not None:
         target["inherits"].append(PACKAGES_TARGET)
         target |= recipe_fields(recipe)
-    elif image.tier != "accelerator" or _differs_from_accelerator(family, image):
+    elif image.tier != Tier.ACCELERATOR or _differs_from_accelerator(family, image):
         target["context"] = image.context
         target["dockerfile"] = dockerfile_in_context(image.dockerfile, image.context)
-    if image.parent is not None and (image.tier != "app" or image.parent != "base"):
+    if image.parent is not None and image.context_name and not _shares_context(family, image):
         parent = {image.context_name: f"target:{image.parent}"}
         target["contexts"] = {**parent, **target.get("contexts", {})}
     if list(image.platforms) != inherited:
         target["platforms"] = list(image.platforms)
-    if image.tier != "accelerator":
+    if image.tier != Tier.ACCELERATOR:
         target["args"] = dict(image.args)
         if recipe is not None:
             target["args"] |= build_args(recipe, image.name, image.platforms)
@@ -191,13 +202,24 @@ def _image_target(family: Family, image: Image) -> dict[str, Any]:
     # A variant's labels are its accelerator's, in _<accelerator>; the target's own title
     # and description would beat them there, so a label the user set for those keys
     # comes down to the target too (the image's labels always win, as for apps).
-    labels = image.labels if image.tier != "accelerator" else {}
+    labels = image.labels if image.tier != Tier.ACCELERATOR else {}
     target["labels"] = {**own, **labels, **{k: v for k, v in image.labels.items() if k in own}}
     return _drop_empty(target)
 
 
+def _shares_context(family: Family, image: Image) -> bool:
+    """Whether the image's parent link comes from ``_app`` already."""
+    return (
+        image.tier == Tier.APP
+        and image.parent == BASE_NAME
+        and image.context_name == _shared_app_context(family)
+    )
+
+
 def _tier_target(image: Image) -> str:
-    return {"base": "_common", "app": "_app"}.get(image.tier, f"_{image.accelerator}")
+    if image.tier == Tier.BASE:
+        return "_common"
+    return "_app" if image.tier == Tier.APP else f"_{image.accelerator}"
 
 
 def _differs_from_accelerator(family: Family, image: Image) -> bool:
@@ -209,10 +231,10 @@ def _differs_from_accelerator(family: Family, image: Image) -> bool:
 def _inherited_platforms(family: Family, image: Image) -> list[str]:
     """The platforms a target gets from its abstract parent if it sets none itself."""
     config = family.config
-    if image.tier == "base":
+    if image.tier == Tier.BASE:
         return list(config.platforms)
-    if image.tier == "app":
-        return list(family.image("base").platforms)
+    if image.tier == Tier.APP:
+        return list(family.image(BASE_NAME).platforms)
     spec = next(s for s in config.accelerators if s.name == image.accelerator)
     return list(_narrowed(list(config.platforms), spec.platforms) or config.platforms)
 
@@ -306,7 +328,7 @@ def hcl_data(family: Family) -> dict[str, list[dict[str, dict[str, Any]]]]:
 def hcl2_dumps(data: dict[str, list[dict[str, dict[str, Any]]]]) -> str:
     """The reference rendering: python-hcl2's ``dumps``, blank-line runs collapsed.
 
-    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/test_hclwrite.py);
+    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/unit/test_hclwrite.py);
     hcl2 is imported here only, so the hot path does not pay for importing it.
     """
     import hcl2
@@ -319,7 +341,9 @@ def hcl2_dumps(data: dict[str, list[dict[str, dict[str, Any]]]]) -> str:
 
 def render_hcl(family: Family, source: str) -> str:
     """The bake document as HCL, with a header saying it is generated and from what."""
-    return HEADER.format(source=source) + "\n" + hclwrite.dumps(hcl_data(family)) + "\n"
+    example = family.images[1].name if len(family.images) > 1 else family.images[0].name
+    header = HEADER.format(source=source, example=example)
+    return header + "\n" + hclwrite.dumps(hcl_data(family)) + "\n"
 
 
 # --- JSON ------------------------------------------------------------------------------

@@ -10,17 +10,36 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from bake.config import AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest, load_config
+from bake.config import (
+    BASE_NAME,
+    AcceleratorUse,
+    AppSpec,
+    Config,
+    ImageSpec,
+    SmokeTest,
+    load_config,
+)
 from bake.errors import ConfigError, UsageError
+from bake.files import check_files
 from bake.namespace import check_app_names, check_unique_names
 from bake.recipe import ALL_PLATFORMS, Recipe
 from bake.yamlsource import KeyPath, render_path
 
-__all__ = ["Family", "Group", "Image", "load_family", "resolve"]
+__all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]
 
-TIERS = ("base", "app", "accelerator")
+
+class Tier(StrEnum):
+    """Where an image sits in the family: the base, an app, or an accelerator variant."""
+
+    BASE = "base"
+    APP = "app"
+    ACCELERATOR = "accelerator"
+
+
+TIERS = tuple(Tier)
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,7 @@ class Image:
     """One concrete image (a bake target and a repository name)."""
 
     name: str
-    tier: str  # one of TIERS
+    tier: Tier
     parent: str | None  # the image this one is built FROM (None for the base)
     chain: tuple[str, ...]  # image names from the base down to this one
     accelerator: str | None  # for variants: the accelerator's name
@@ -40,14 +59,15 @@ class Image:
     labels: dict[str, str]
     tests: tuple[SmokeTest, ...]  # inherited down the chain, the base's first
     aliases: tuple[str, ...]
+    # The name the Dockerfile's FROM uses for the parent: bake's named-context key that
+    # links it to the parent's target (None for the base).
+    parent_name: str | None = None
     recipe: Recipe | None = None  # built from packages by the shared Dockerfile
 
     @property
     def context_name(self) -> str | None:
         """The named build context the Dockerfile uses as ``FROM`` for its parent."""
-        if self.parent is None:
-            return None
-        return "app" if self.tier == "accelerator" else "base"
+        return self.parent_name if self.parent is not None else None
 
 
 @dataclass(frozen=True)
@@ -117,8 +137,10 @@ class Family:
 
 
 def load_family(path: Path) -> Family:
-    """Load, validate and resolve the family file at ``path``."""
-    return resolve(load_config(path))
+    """Load, validate and resolve the family file at ``path``; its files must exist."""
+    family = resolve(load_config(path))
+    check_files(family.config)
+    return family
 
 
 def resolve(config: Config) -> Family:
@@ -158,12 +180,12 @@ def _base_image(config: Config) -> Image:
             f"the base has no platform in common with the family's platforms "
             f"{list(config.platforms)}",
         )
-    return _image(spec, "base", None, ("base",), None, platforms, spec.tests)
+    return _image(spec, Tier.BASE, None, (spec.name,), None, platforms, spec.tests)
 
 
 def _image(
     spec: ImageSpec,
-    tier: str,
+    tier: Tier,
     parent: str | None,
     chain: tuple[str, ...],
     accelerator: str | None,
@@ -171,6 +193,7 @@ def _image(
     tests: tuple[SmokeTest, ...],
     **overrides: str,
 ) -> Image:
+    recipe = None if "dockerfile" in overrides else spec.recipe
     return Image(
         name=overrides.get("name", spec.name),
         tier=tier,
@@ -185,14 +208,30 @@ def _image(
         labels=dict(spec.labels),
         tests=tests,
         aliases=spec.aliases if accelerator is None else (),
-        recipe=None if "dockerfile" in overrides else spec.recipe,
+        parent_name=_parent_name(spec, tier, recipe, overrides) if parent else None,
+        recipe=recipe,
     )
+
+
+# The names bake/data/packages.Dockerfile (the shared Dockerfile of images built from
+# packages) uses for the parent: ``ARG PARENT=base``, and ``PARENT=app`` for accelerators.
+_SHARED_DOCKERFILE_FROM = {Tier.APP: "base", Tier.ACCELERATOR: "app"}
+
+
+def _parent_name(
+    spec: ImageSpec, tier: Tier, recipe: Recipe | None, overrides: dict[str, str]
+) -> str:
+    """The named context its Dockerfile's FROM uses: the shared Dockerfile's for an image
+    built from packages, else what the family file says (``from``)."""
+    if recipe is not None:
+        return _SHARED_DOCKERFILE_FROM[tier]
+    return overrides.get("parent_name", spec.from_name)
 
 
 def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
     """Apps in build order (parents first); unknown parents and cycles are errors."""
     specs = {app.name: app for app in config.apps}
-    done: dict[str, Image] = {"base": base}
+    done: dict[str, Image] = {base.name: base}
     ordered: list[Image] = []
 
     def visit(spec: AppSpec, trail: tuple[str, ...]) -> Image:
@@ -201,13 +240,13 @@ def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
         if spec.name in trail:
             cycle = " → ".join((*trail[trail.index(spec.name) :], spec.name))
             raise _fail(config, ("apps", spec.name, "parent"), f"parent cycle: {cycle}")
-        if spec.parent != "base" and spec.parent not in specs:
-            hint = difflib.get_close_matches(spec.parent, ["base", *specs], n=1)
+        if spec.parent != base.name and spec.parent not in specs:
+            hint = difflib.get_close_matches(spec.parent, [base.name, *specs], n=1)
             maybe = f"; did you mean {hint[0]!r}?" if hint else ""
             raise _fail(
                 config,
                 ("apps", spec.name, "parent"),
-                f"unknown parent {spec.parent!r}{maybe} (expected 'base' or an app name)",
+                f"unknown parent {spec.parent!r}{maybe} (expected {base.name!r} or an app name)",
             )
         parent = done.get(spec.parent) or visit(specs[spec.parent], (*trail, spec.name))
         image = _app_image(config, spec, parent)
@@ -230,7 +269,7 @@ def _app_image(config: Config, spec: AppSpec, parent: Image) -> Image:
             f"the chain {' → '.join(chain)} has no platform in common "
             f"({parent.name}: {list(parent.platforms)}, {spec.name}: {list(spec.platforms or ())})",
         )
-    return _image(spec, "app", parent.name, chain, None, platforms, (*parent.tests, *spec.tests))
+    return _image(spec, Tier.APP, parent.name, chain, None, platforms, (*parent.tests, *spec.tests))
 
 
 def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...]:
@@ -284,9 +323,11 @@ def _variant_image(
     if use is not None and use.dockerfile:
         overrides["dockerfile"] = use.dockerfile
         overrides["context"] = use.context or str(PurePosixPath(use.dockerfile).parent)
+    if use is not None and use.from_name:
+        overrides["parent_name"] = use.from_name
     return _image(
         accelerator,
-        "accelerator",
+        Tier.ACCELERATOR,
         app.name,
         chain,
         accelerator.name,
@@ -299,7 +340,7 @@ def _variant_image(
 def _groups(
     config: Config, apps: tuple[Image, ...], variants: tuple[Image, ...]
 ) -> tuple[Group, ...]:
-    everything = ("base", *(a.name for a in apps), *(v.name for v in variants))
+    everything = (BASE_NAME, *(a.name for a in apps), *(v.name for v in variants))
     groups = [  # namespace.FIXED_GROUPS first
         Group("default", "The whole family (same as 'all')", ("all",)),
         Group("all", "Every image of the family", everything),
@@ -335,8 +376,8 @@ def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
 
 
 def _path_of(image: Image) -> KeyPath:
-    if image.tier == "base":
+    if image.tier == Tier.BASE:
         return ("base",)
-    if image.tier == "app":
+    if image.tier == Tier.APP:
         return ("apps", image.name)
     return ("accelerators", image.accelerator or "")

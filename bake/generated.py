@@ -15,21 +15,40 @@ from pathlib import Path
 from bake.emit import render_hcl, render_json
 from bake.errors import BakeError
 from bake.family import Family
+from bake.graph import update_readme
+from bake.schema import SCHEMA_NAME, render_json_schema
 
-__all__ = ["HCL_NAME", "JSON_NAME", "expected_files", "stale_files", "write_files"]
+__all__ = [
+    "HCL_NAME",
+    "JSON_NAME",
+    "README_NAME",
+    "SCHEMA_NAME",
+    "expected_files",
+    "stale_files",
+    "write_files",
+]
 
 HCL_NAME = "docker-bake.hcl"
 JSON_NAME = "docker-bake.json"
+README_NAME = "README.md"
 
 
 def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
-    """Path → text of every generated file, next to the family YAML."""
+    """Path → text of every generated file, next to the family YAML: both bake files, the
+    family file's JSON Schema (for editors), and the README's family graph when the README
+    has the graph markers."""
     root = family.root
     source = _display(config_path, root)
-    return {
+    files = {
         root / HCL_NAME: render_hcl(family, source),
         root / JSON_NAME: render_json(family),
+        root / SCHEMA_NAME: render_json_schema(),
     }
+    readme = _read(root / README_NAME)
+    updated = update_readme(readme, family) if readme is not None else None
+    if updated is not None:
+        files[root / README_NAME] = updated
+    return files
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:

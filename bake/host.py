@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from bake import platforms as platforms_table
 from bake import run
 from bake.errors import BakeError, HostError
 
@@ -45,29 +46,10 @@ __all__ = [
 
 MIN_BUILDX = (0, 29)
 BINFMT_ROOT = Path("/proc/sys/fs/binfmt_misc")
-FIX = "fix: run `bash scripts/setup-host.sh` (or `nox -s setup-host`)"
-# binfmt_misc handler names (as qemu-user-static/binfmt-support register them).
-BINFMT_HANDLER = {
-    "linux/amd64": "qemu-x86_64",
-    "linux/amd64/v2": "qemu-x86_64",
-    "linux/amd64/v3": "qemu-x86_64",
-    "linux/386": "qemu-i386",
-    "linux/arm64": "qemu-aarch64",
-    "linux/arm/v7": "qemu-arm",
-    "linux/arm/v6": "qemu-arm",
-    "linux/ppc64le": "qemu-ppc64le",
-    "linux/s390x": "qemu-s390x",
-    "linux/riscv64": "qemu-riscv64",
-}
-# Platforms a CPU runs without emulation, by `uname -m`.
-NATIVE = {
-    "x86_64": ("linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"),
-    "aarch64": ("linux/arm64",),
-    "armv7l": ("linux/arm/v7", "linux/arm/v6"),
-    "ppc64le": ("linux/ppc64le",),
-    "s390x": ("linux/s390x",),
-    "riscv64": ("linux/riscv64",),
-}
+FIX = (
+    "fix: set the host up as the neko-bake README's host requirements say "
+    "(Docker with the containerd image store, buildx, QEMU binfmt handlers with flag F)"
+)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -93,14 +75,15 @@ def uses_containerd_store(driver_status: str) -> bool:
 
 def foreign_platforms(platforms: Iterable[str], machine: str | None = None) -> tuple[str, ...]:
     """The platforms this CPU (``uname -m``) needs QEMU for, in the given order."""
-    native = NATIVE.get(machine or _platform.machine(), ())
+    native = platforms_table.by_machine(machine or _platform.machine())
     return tuple(dict.fromkeys(p for p in platforms if p not in native))
 
 
 def binfmt_problem(platform: str, handler_text: str | None) -> str | None:
     """What is wrong with the handler for ``platform`` (its binfmt_misc file text), if anything."""
-    name = BINFMT_HANDLER.get(platform)
-    if name is None:
+    try:
+        name = platforms_table.get(platform).qemu_handler
+    except KeyError:
         return f"{platform}: no known QEMU binfmt handler for this platform"
     if handler_text is None:
         return f"{platform}: no binfmt_misc handler {name} (QEMU user emulation is not registered)"
@@ -175,8 +158,11 @@ def check_binfmt(
     """Every foreign platform has an enabled QEMU handler with the F flag."""
     problems = []
     for platform in foreign_platforms(platforms, machine):
-        path = root / BINFMT_HANDLER.get(platform, "?")
-        text = path.read_text() if path.is_file() else None
+        try:
+            path: Path | None = root / platforms_table.get(platform).qemu_handler
+        except KeyError:
+            path = None
+        text = path.read_text() if path is not None and path.is_file() else None
         problem = binfmt_problem(platform, text)
         if problem:
             problems.append(problem)

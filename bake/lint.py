@@ -1,10 +1,7 @@
-"""The ``lint`` session: Dockerfiles, Python, the CI workflows, and BuildKit's own check.
+"""The ``lint`` session: the repository's own linters (commands its noxfile passes, e.g.
+hadolint, ruff, mypy, and ``workflow_commands``: actionlint and zizmor on its GitHub
+workflows), then what the tool itself checks:
 
-- hadolint on every Dockerfile of the family (and the shared one of images built from
-  packages, ``bake/data/packages.Dockerfile``);
-- ruff (check and format) and ``mypy --strict`` on the Python;
-- actionlint (with shellcheck on ``run:`` scripts) and zizmor ``--offline`` on
-  ``.github/workflows``: the workflow must stay valid, pinned and injection-free;
 - ``docker buildx bake --call check all``: BuildKit's Dockerfile rules on every target,
   failing on any warning. buildx cannot yet check a target whose parent comes through a
   ``target:`` context ("unsupported context source target", docker/buildx#3343), so for
@@ -22,7 +19,14 @@ from bake import generated, recipe, run
 from bake.errors import CommandError, HostError
 from bake.family import Family
 
-__all__ = ["CHECK_STAND_IN", "bake_check", "check_command", "lint", "workflow_commands"]
+__all__ = [
+    "CHECK_STAND_IN",
+    "bake_check",
+    "check_command",
+    "dockerfiles",
+    "lint",
+    "workflow_commands",
+]
 
 CHECK_STAND_IN = "docker-image://debian:bookworm-slim"
 WORKFLOWS = Path(".github") / "workflows"
@@ -56,9 +60,18 @@ def bake_check(family: Family, extra: Sequence[str] = ()) -> None:
         raise HostError(
             "`docker buildx bake --call check` needs Docker Engine >= 27 (its BuildKit lints "
             "Dockerfiles without fetching docker/dockerfile from Docker Hub); this engine "
-            "cannot: run `bash scripts/setup-host.sh` (it installs Docker Engine 28)"
+            "cannot: upgrade Docker Engine (see the neko-bake README's host requirements)"
         )
     raise CommandError(run.failure_message(cmd, proc.returncode, proc.stdout, proc.stderr))
+
+
+def dockerfiles(family: Family) -> list[str]:
+    """Every Dockerfile the family builds (for a linter such as hadolint): its own, and the
+    shared one of images built from packages (in the package, ``bake/data``)."""
+    files = sorted({image.dockerfile for image in family.images if image.dockerfile})
+    if any(image.recipe is not None for image in family.images):
+        files.append(recipe.dockerfile_path())
+    return files
 
 
 def workflow_commands(root: Path) -> list[list[str]]:
@@ -73,16 +86,16 @@ def workflow_commands(root: Path) -> list[list[str]]:
     return [["actionlint", *files], ["zizmor", "--offline", "--no-progress", *files]]
 
 
-def lint(config_path: Path, family: Family, repo: Path, extra: Sequence[str] = ()) -> None:
-    """Everything the ``lint`` session checks, cheapest first; the first failure stops it."""
-    dockerfiles = sorted({image.dockerfile for image in family.images if image.dockerfile})
-    if any(image.recipe is not None for image in family.images):
-        dockerfiles.append(recipe.dockerfile_path())  # the shared one, in the package
-    run.run(["hadolint", *dockerfiles], cwd=family.root)
-    run.run([sys.executable, "-m", "ruff", "check", "."], cwd=repo)
-    run.run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=repo)
-    run.run([sys.executable, "-m", "mypy"], cwd=repo)
-    for cmd in workflow_commands(repo):
-        run.run(cmd, cwd=repo)
+def lint(
+    config_path: Path,
+    family: Family,
+    commands: Sequence[Sequence[str]] = (),
+    bake_args: Sequence[str] = (),
+) -> None:
+    """The ``lint`` session: the repository's own lint ``commands`` (argv lists from its
+    noxfile, run in the family file's folder), cheapest first, then the generated files
+    and BuildKit's check; the first failure stops it."""
+    for cmd in commands:
+        run.run(list(cmd), cwd=family.root)
     generated.write_files(generated.expected_files(family, config_path))
-    bake_check(family, extra)
+    bake_check(family, bake_args)

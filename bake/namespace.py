@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bake.config import NAME_MAX, Config
+from bake.config import Config
 from bake.errors import ConfigError
+from bake.schema import NAME_MAX
 from bake.yamlsource import KeyPath, render_path
 
 __all__ = ["FIXED_GROUPS", "RESERVED", "check_app_names", "check_unique_names"]

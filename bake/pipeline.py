@@ -189,22 +189,12 @@ def make_plan(
 
 
 def describe_attestations(attestations: sbom.Attestations) -> str:
-    generator = attestations.sbom_generator
-    return f"  attestations: provenance (mode=max), {f'SBOM by {generator}' if generator else 'no SBOM'}"
+    return report.render_attestations(attestations.sbom_generator)
 
 
 def describe(plan: Plan, action: str) -> str:
     """The resolved plan, printed before any work starts."""
-    lines = [
-        f"plan: {action} {plan.selection!r} from {plan.config_path} "
-        f"({len(plan.images)} images, platforms {', '.join(plan.platforms)})",
-        "  variables: " + " ".join(f"{k}={v!r}" for k, v in plan.bake_env().items()),
-    ]
-    width = max(len(image.name) for image in plan.images)
-    for image in plan.images:
-        lines.append(f"  {image.name.ljust(width)}  [{image.tier}] {', '.join(image.platforms)}")
-        lines += [f"  {' ' * width}    → {ref}" for ref in plan.refs(image)]
-    return "\n".join(lines)
+    return report.render_plan(plan, action)
 
 
 def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list[str]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bake import oci, registry
+from bake import oci, registry, report
 from bake.errors import PipelineError
 from bake.family import Image
 from bake.layout import open_layout, platform_manifests
@@ -174,11 +174,8 @@ def _read(ref: str) -> tuple[dict[str, Any], str]:
 
 
 def render_verdicts(verdicts: Sequence[registry.Verdict]) -> str:
-    lines = []
-    for verdict in verdicts:
-        lines.append(f"{'ok  ' if verdict.ok else 'FAIL'}  {verdict.ref}  {verdict.digest or '-'}")
-        lines += [f"      {problem}" for problem in verdict.problems]
-    return "\n".join(lines)
+    """The verdict lines (rendered by ``bake.report``, where every output text lives)."""
+    return report.render_verdicts(verdicts)
 
 
 def release(

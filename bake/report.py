@@ -1,7 +1,9 @@
-"""What a test run tells the user: a progress line per finished check while it runs; at
-the end an image × platform table of pass/fail and seconds, then each failed check with
-its output; and, when it is interrupted, what was left undone. Pure text from outcomes
-(``Progress`` only adds the printing), so it is tested without docker.
+"""Every text the tool shows a person, rendered in one place: the plan printed before a
+run; while a test run goes, a progress line per finished check; at its end an image ×
+platform table of pass/fail and seconds, then each failed check with its output, and,
+when it is interrupted, what was left undone; the push verdicts; the CI plan; and the
+``list``/``show`` listings. Pure text from data (``Progress`` only adds the printing),
+so it is tested without docker; the pipeline modules plan and act.
 """
 
 from __future__ import annotations
@@ -9,21 +11,35 @@ from __future__ import annotations
 import sys
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from pathlib import Path
+from typing import Protocol, TextIO
 
+from bake import recipe
+from bake.ciplan import CiPlan
+from bake.family import Family, Image
+from bake.naming import Variables, image_refs
+from bake.registry import Verdict
 from bake.smoke import Check, Outcome
 
 __all__ = [
     "Cell",
+    "PlanView",
     "Progress",
     "cells",
+    "describe_image",
     "progress_line",
+    "render_attestations",
+    "render_ci_plan",
     "render_failures",
     "render_interrupted",
+    "render_list",
+    "render_plan",
+    "render_show",
     "render_summary",
     "render_table",
+    "render_verdicts",
 ]
 
 MISSING = "-"  # the image is not built for that platform
@@ -114,6 +130,131 @@ def render_summary(outcomes: Sequence[Outcome]) -> str:
         f"image × platform cells passed, {len(outcomes)} checks)"
     )
     return "\n\n".join(parts)
+
+
+# --- before and after a run ---------------------------------------------------------------
+
+
+class PlanView(Protocol):
+    """What ``render_plan`` reads of a ``pipeline.Plan`` (no import of the pipeline here)."""
+
+    @property
+    def selection(self) -> str: ...
+    @property
+    def config_path(self) -> Path: ...
+    @property
+    def images(self) -> tuple[Image, ...]: ...
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+    def bake_env(self) -> dict[str, str]: ...
+    def refs(self, image: Image) -> tuple[str, ...]: ...
+
+
+def render_plan(plan: PlanView, action: str) -> str:
+    """The resolved plan, printed before any work starts."""
+    lines = [
+        f"plan: {action} {plan.selection!r} from {plan.config_path} "
+        f"({len(plan.images)} images, platforms {', '.join(plan.platforms)})",
+        "  variables: " + " ".join(f"{k}={v!r}" for k, v in plan.bake_env().items()),
+    ]
+    width = max(len(image.name) for image in plan.images)
+    for image in plan.images:
+        lines.append(f"  {image.name.ljust(width)}  [{image.tier}] {', '.join(image.platforms)}")
+        lines += [f"  {' ' * width}    → {ref}" for ref in plan.refs(image)]
+    return "\n".join(lines)
+
+
+def render_attestations(sbom_generator: str | None) -> str:
+    """Which attestations the build attaches."""
+    sbom = f"SBOM by {sbom_generator}" if sbom_generator else "no SBOM"
+    return f"  attestations: provenance (mode=max), {sbom}"
+
+
+def render_verdicts(verdicts: Sequence[Verdict]) -> str:
+    """One line per pushed ref (ok/FAIL, digest), each problem indented below it."""
+    lines = []
+    for verdict in verdicts:
+        lines.append(f"{'ok  ' if verdict.ok else 'FAIL'}  {verdict.ref}  {verdict.digest or '-'}")
+        lines += [f"      {problem}" for problem in verdict.problems]
+    return "\n".join(lines)
+
+
+# --- listings -----------------------------------------------------------------------------
+
+
+def render_list(family: Family) -> str:
+    """``list``: targets with tier, parent and platforms, then the groups."""
+    rows = [("TARGET", "TIER", "PARENT", "PLATFORMS")]
+    rows += [(i.name, str(i.tier), i.parent or "-", ",".join(i.platforms)) for i in family.images]
+    widths = [max(len(row[c]) for row in rows) for c in range(3)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3]
+        for row in rows
+    ]
+    lines.append("")
+    lines += [f"group {group.name}: {' '.join(group.targets)}" for group in family.groups]
+    return "\n".join(lines)
+
+
+def render_show(image: Image, variables: Variables) -> str:
+    """``show``: one image's chain, platforms, files, parent link, tags and tests."""
+    lines = [
+        f"{image.name} ({image.tier}): {image.description}",
+        f"  chain:      {' → '.join(image.chain)}",
+        f"  platforms:  {', '.join(image.platforms)}",
+    ]
+    if image.recipe is None:
+        lines.append(f"  dockerfile: {image.dockerfile} (context {image.context})")
+    else:
+        lines += [
+            f"  {key + ':':<11} {value}" for key, value in recipe.describe(image.recipe).items()
+        ]
+    if image.parent:
+        lines.append(f"  contexts:   {image.context_name} = target:{image.parent}")
+    lines.append("  tags:")
+    lines += [f"    {ref}" for ref in image_refs(image, variables)]
+    lines.append("  tests:")
+    for test in image.tests:
+        expect = f"  ⇒ /{test.expect}/" if test.expect else ""
+        lines.append(f"    [{test.origin}] {test.name}: {test.run}{expect}")
+    return "\n".join(lines)
+
+
+def describe_image(image: Image, variables: Variables) -> Mapping[str, object]:
+    """``show --json``: the same facts as data."""
+    return {
+        "name": image.name,
+        "tier": str(image.tier),
+        "parent": image.parent,
+        "chain": list(image.chain),
+        "platforms": list(image.platforms),
+        "dockerfile": image.dockerfile,
+        "context": image.context,
+        "recipe": None if image.recipe is None else recipe.describe(image.recipe),
+        "tags": list(image_refs(image, variables)),
+        "tests": [
+            {"name": t.name, "run": t.run, "expect": t.expect, "from": t.origin}
+            for t in image.tests
+        ],
+    }
+
+
+# --- the CI plan -------------------------------------------------------------------------
+
+
+def render_ci_plan(plan: CiPlan) -> str:
+    """``plan`` (the CI plan) as text: the build jobs, then what merge sets."""
+    lines = [f"CI plan for {plan.selection!r}: {len(plan.jobs)} build jobs, then one merge"]
+    for job in plan.jobs:
+        qemu = " (QEMU)" if job.qemu else ""
+        lines.append(
+            f"  build {job.id}: {job.platform} on {job.runner}{qemu}: {' '.join(job.targets)}"
+        )
+    lines.append("  merge:")
+    for image in plan.images:
+        lines.append(f"    {image.name}: {', '.join(image.platforms)}")
+        lines += [f"      → {tag}" for tag in image.tags]
+    return "\n".join(lines)
 
 
 def progress_line(done: int, total: int, outcome: Outcome) -> str:

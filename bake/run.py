@@ -33,7 +33,7 @@ __all__ = [
     "start",
 ]
 
-SETUP_HINT = "run `bash scripts/setup-host.sh` (or `nox -s setup-host`) to install it"
+SETUP_HINT = "install it (the neko-bake README lists what a host needs)"
 TIMEOUT_EXIT = 124  # what coreutils' timeout(1) returns; a timed-out command reports it
 T = TypeVar("T")
 

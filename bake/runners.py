@@ -8,8 +8,8 @@ arm64); a family overrides them under the top-level ``ci.runners`` key of its YA
         linux/amd64: my-x64-runner                        # a runner that runs it natively
         linux/arm/v7: {runner: my-arm-runner, emulated: true}
 
-Read here (shape and values, with file:line errors); used by ``bake.ciplan``. Kept apart
-from ``bake.config`` so the table can be folded into the one platform table later.
+Read here (shape and values, with file:line errors); used by ``bake.ciplan``. The
+defaults are the runner columns of the one platform table, ``bake.platforms``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bake import platforms
 from bake.yamlsource import Document, KeyPath, read_mapping, read_string
 
 __all__ = ["DEFAULT_RUNNERS", "FALLBACK_RUNNER", "CiSpec", "Runner", "read_ci", "runner_for"]
@@ -31,18 +32,11 @@ class Runner:
     emulated: bool = False
 
 
-# platform → the GitHub-hosted runner that builds it. Platforms not listed build on x86-64
-# under QEMU (FALLBACK_RUNNER). ARMv7 needs QEMU even on arm64 runners: their CPUs
+# platform → the GitHub-hosted runner that builds it: the runner columns of the one
+# platform table (bake.platforms). ARMv7 needs QEMU even on arm64 runners: their CPUs
 # (Neoverse) cannot execute 32-bit ARM code.
-DEFAULT_RUNNERS = {
-    "linux/amd64": Runner("ubuntu-24.04"),
-    "linux/amd64/v2": Runner("ubuntu-24.04"),
-    "linux/amd64/v3": Runner("ubuntu-24.04"),
-    "linux/386": Runner("ubuntu-24.04"),
-    "linux/arm64": Runner("ubuntu-24.04-arm"),
-    "linux/arm/v7": Runner("ubuntu-24.04-arm", emulated=True),
-    "linux/arm/v6": Runner("ubuntu-24.04-arm", emulated=True),
-}
+DEFAULT_RUNNERS = {p.name: Runner(p.runner, emulated=p.emulated) for p in platforms.PLATFORMS}
+# Only for a platform the table lacks (validation admits none): x86-64 under QEMU.
 FALLBACK_RUNNER = Runner("ubuntu-24.04", emulated=True)
 
 

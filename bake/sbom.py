@@ -2,9 +2,10 @@
 generator image can be had.
 
 BuildKit's default SBOM generator (docker/buildkit-syft-scanner) lives on Docker Hub,
-which this project's hosts cannot reach. ``tools/sbom-scanner`` is a small generator of
-our own (SPDX 2.3 from the dpkg database); when no generator is chosen, it is built and
-pushed to the local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
+which hosts without Docker Hub cannot reach. ``bake/data/sbom-scanner`` is a small
+generator of our own (SPDX 2.3 from the dpkg database), shipped as package data so an
+installed copy has it too; when no generator is chosen, it is built and pushed to the
+local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
 another image (e.g. docker/buildkit-syft-scanner where Docker Hub is reachable), or
 ``off`` for provenance only. ``auto`` uses BuildKit's standard scanner wherever Docker
 Hub answers (GitHub's runners) and falls back to the local generator where it does not.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import host, run
+from bake import host, platforms, run
 from bake.errors import BakeError, HostError
 
 __all__ = [
@@ -35,9 +36,9 @@ __all__ = [
 
 AUTO = "auto"
 OFF = ("off", "none", "false", "0", "")
-SCANNER_DIR = Path(__file__).resolve().parent.parent / "tools" / "sbom-scanner"
+SCANNER_DIR = Path(__file__).resolve().parent / "data" / "sbom-scanner"  # package data
 SCANNER_NAME = "bake-tools/sbom-scanner"
-SCANNER_PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
+SCANNER_PLATFORMS = platforms.names()  # every platform a family may build for
 PROVENANCE = "https://slsa.dev/provenance/"
 SPDX = "https://spdx.dev/Document"
 BUILDKIT_SCANNER = "docker/buildkit-syft-scanner:stable-1"  # BuildKit's default, on Docker Hub
@@ -73,7 +74,7 @@ def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
 
 
 def ensure_local_scanner(registry_host: str) -> str:
-    """Build and push ``tools/sbom-scanner`` to the local registry unless already there.
+    """Build and push ``bake/data/sbom-scanner`` to the local registry unless already there.
 
     Sessions running at once on the host take turns (a lock file): two pushes of the
     same tag at once can make the registry answer 500, which would turn SBOMs off.
@@ -147,7 +148,7 @@ def attestations(
         print(
             f"note: SBOM attestations are off: the local SBOM generator could not be set up "
             f"({exc}).\n      Set BAKE_SBOM_GENERATOR=<image> (e.g. docker/buildkit-syft-scanner "
-            "where Docker Hub is reachable) or start the local registry (scripts/setup-host.sh).",
+            "where Docker Hub is reachable) or start a local registry at BAKE_TOOLS_REGISTRY.",
             file=sys.stderr,
         )
         return Attestations(sbom_generator=None)

@@ -2,27 +2,27 @@
 one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
 Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
-and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>``.
-Then the project's chores: ``generate``, ``check``, ``lint``, ``tests``, ``bench``,
-``setup-host``.
+and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>`` (the same functions
+as ``python -m bake build|test|push|stage|merge``, through ``bake.actions``).
+Then the family's chores: ``generate``, ``check`` and ``lint`` (``buildx bake --call
+check``). A repository's own chores (its linters, its tests, its host set-up) belong in
+its noxfile; ``bake.nox_sessions.register`` takes extra lint commands.
 Names are hyphenated, so select them with ``nox -s`` or by tag with ``nox -t``
 (``nox -k`` parses its argument as a Python expression and cannot name them).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bake import affected, lint, pipeline, refresh, run
-from bake.errors import ConfigError
+from bake import actions, run
+from bake import lint as lint_module
+from bake.actions import ACTIONS, split_options, split_posargs, take_since
 from bake.family import Family, Group, Image, load_family
-from bake.naming import VARIABLES
 
 __all__ = [
     "ACTIONS",
@@ -36,11 +36,9 @@ __all__ = [
     "take_since",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-ACTIONS = ("build", "test", "push", "stage", "merge", "refresh")
-DEFAULT_SESSIONS = ("check", "lint", "tests")  # what a bare `nox` runs
+DEFAULT_SESSIONS = ("check", "lint")  # what a bare `nox` runs, unless the noxfile says
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
-_VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
+CONFIG_NAME = "family.yaml"
 
 Action = Callable[[Sequence[str]], None]
 
@@ -55,105 +53,22 @@ class SessionSpec:
     action: Action  # called with the session's posargs
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """The family file: ``$BAKE_CONFIG`` (as for ``python -m bake``), else ./family.yaml."""
+def config_path(env: Mapping[str, str] | None = None, start: Path | None = None) -> Path:
+    """The family file: ``$BAKE_CONFIG``, else the nearest ``family.yaml`` from ``start``
+    (default: the current folder, which nox sets to the noxfile's) up."""
     env = os.environ if env is None else env
-    return Path(env["BAKE_CONFIG"]) if env.get("BAKE_CONFIG") else ROOT / "family.yaml"
-
-
-def split_posargs(posargs: Sequence[str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """``REGISTRY=…``-style posargs set bake variables; the rest go to buildx as they are."""
-    variables: dict[str, str] = {}
-    rest: list[str] = []
-    for arg in posargs:
-        match = _VARIABLE.match(arg)
-        if match:
-            variables[match.group(1)] = match.group(2)
-        else:
-            rest.append(arg)
-    return variables, tuple(rest)
-
-
-def take_since(posargs: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
-    """``--since REF`` (or ``--since=REF``) out of the posargs; the rest as they were."""
-    since: str | None = None
-    rest: list[str] = []
-    args = iter(posargs)
-    for arg in args:
-        if arg == "--since":
-            since = next(args, None)
-            if not since:
-                raise ConfigError("arguments", "--since", "expected a git revision after it")
-        elif arg.startswith("--since="):
-            since = arg.removeprefix("--since=")
-        else:
-            rest.append(arg)
-    return since, tuple(rest)
-
-
-def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
-    """Only the plan's images the changes since ``since`` affect (all when it is None)."""
-    if since is None:
-        return plan
-    found = affected.since(plan.family, plan.config_path, since)
-    images = found.select(plan.images)
-    listing = found.render(images) or "(none: nothing to do)"
-    print(f"affected since {since}:\n{listing}", file=sys.stderr, flush=True)
-    return dataclasses.replace(plan, images=images)
-
-
-# Looked up when the session runs (tests replace the pipeline's functions).
-_STEPS: dict[str, Callable[[pipeline.Plan], object]] = {
-    "build": lambda plan: pipeline.build(plan),
-    "test": lambda plan: pipeline.test(plan),
-    "push": lambda plan: pipeline.push(plan),
-    "refresh": lambda plan: refresh.refresh(plan, os.environ),
-}
-_DIGEST_STEPS: dict[str, Callable[[pipeline.Plan, Path], object]] = {
-    "stage": lambda plan, digests: pipeline.stage(plan, digests),
-    "merge": lambda plan, digests: pipeline.merge(plan, digests),
-}
-
-
-def split_options(posargs: Sequence[str]) -> tuple[tuple[str, ...], Path | None, list[str]]:
-    """``--platform P[,P…]`` (repeatable) and ``--digests DIR`` out of the posargs."""
-    platforms: list[str] = []
-    digests: Path | None = None
-    rest: list[str] = []
-    args = iter(posargs)
-    for arg in args:
-        name, eq, value = arg.partition("=")
-        if name in ("--platform", "--digests"):
-            value = value if eq else next(args, "")
-            if not value:
-                raise ConfigError("arguments", name, "expected a value after it")
-            if name == "--platform":
-                platforms += [p for p in value.split(",") if p]
-            else:
-                digests = Path(value)
-        else:
-            rest.append(arg)
-    return tuple(platforms), digests, rest
+    if env.get("BAKE_CONFIG"):
+        return Path(env["BAKE_CONFIG"])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return here / CONFIG_NAME
 
 
 def _pipeline_action(path: Path, action: str, selection: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        since, posargs = take_since(posargs)
-        platforms, digests, rest = split_options(posargs)
-        overrides, buildx_args = split_posargs(rest)
-        options = pipeline.Options.from_env(os.environ, buildx_args)
-        plan = pipeline.make_plan(path, selection, overrides, options, os.environ, platforms)
-        plan = narrow_since(plan, since)
-        if action in _DIGEST_STEPS:
-            if digests is None:
-                raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
-            _DIGEST_STEPS[action](plan, digests)
-        elif digests is not None:
-            raise ConfigError(
-                "arguments", "--digests", f"only stage and merge take it, not {action}"
-            )
-        else:
-            _STEPS[action](plan)
+        actions.run_action(action, path, selection, posargs, os.environ)
 
     return act
 
@@ -169,9 +84,11 @@ _VERBS = {
 
 
 def _image_sessions(path: Path, image: Image) -> list[SessionSpec]:
-    what = image.name if image.name == image.tier else f"{image.name} ({image.tier})"
+    # "base" names both the base's tier and (by default) the image: say it once.
+    what = image.name if image.name == image.tier.value else f"{image.name} ({image.tier})"
     platforms = ", ".join(image.platforms)
-    tags = ("image", image.tier, image.name, *((image.accelerator,) if image.accelerator else ()))
+    tier = image.tier.value
+    tags = ("image", tier, image.name, *((image.accelerator,) if image.accelerator else ()))
     return [
         SessionSpec(
             f"{action}-{image.name}",
@@ -200,69 +117,54 @@ def _group_sessions(path: Path, family: Family, group: Group) -> list[SessionSpe
     ]
 
 
-def _python_module(*args: str) -> Action:
+def _python_module(root: Path, *args: str) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        run.run([sys.executable, *args, *posargs], cwd=ROOT)
+        run.run([sys.executable, *args, *posargs], cwd=root)
 
     return act
 
 
-def _lint(path: Path, family: Family) -> Action:
+def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]]) -> Action:
     def act(posargs: Sequence[str]) -> None:
-        lint.lint(path, family, ROOT, posargs)
+        lint_module.lint(path, family, extra, posargs)
 
     return act
 
 
-def _setup_host(posargs: Sequence[str]) -> None:
-    run.run(["bash", "scripts/setup-host.sh", *posargs], cwd=ROOT)
+def lint_description(extra: Sequence[Sequence[str]] = ()) -> str:
+    """One line naming what ``lint`` runs: each command by its program (and subcommand)."""
+    names = []
+    for cmd in extra:
+        words = list(cmd[2:] if list(cmd[:2]) == [sys.executable, "-m"] else cmd)
+        subcommand = words[1] if len(words) > 1 and words[1].isalpha() else ""
+        names.append(f"{Path(words[0]).name} {subcommand}".strip())
+    return ", ".join([*names, "`docker buildx bake --call check all` (BuildKit's Dockerfile lint)"])
 
 
-def _chores(path: Path, family: Family) -> list[SessionSpec]:
+def _chores(path: Path, family: Family, lint: Sequence[Sequence[str]]) -> list[SessionSpec]:
     config = ["--config", str(path)]
     return [
         SessionSpec(
             "generate",
-            "Write docker-bake.hcl/.json from the family YAML",
+            "Write docker-bake.hcl/.json, family.schema.json and the README graph",
             ("generate",),
-            _python_module("-m", "bake", *config, "generate"),
+            _python_module(family.root, "-m", "bake", *config, "generate"),
         ),
         SessionSpec(
             "check",
-            "Fail if docker-bake.hcl/.json are stale (what CI runs)",
+            "Fail if the generated files are stale (what CI runs)",
             ("check", "ci"),
-            _python_module("-m", "bake", *config, "check"),
+            _python_module(family.root, "-m", "bake", *config, "check"),
         ),
-        SessionSpec(
-            "lint",
-            "hadolint, ruff, mypy --strict, actionlint + zizmor on the workflows, "
-            "`buildx bake --call check` on every target",
-            ("lint", "ci"),
-            _lint(path, family),
-        ),
-        SessionSpec(
-            "tests",
-            "Run the pytest suite (docker tests skip without a daemon, fail if CI=true)",
-            ("tests", "ci"),
-            _python_module("-m", "pytest"),
-        ),
-        SessionSpec(
-            "bench",
-            "Benchmarks P1-P6 as ratios to their baselines, one table (-- --quick: CI's small run)",
-            ("bench",),
-            _python_module("benchmarks/bench.py"),
-        ),
-        SessionSpec(
-            "setup-host",
-            "Install Docker, buildx, QEMU binfmt and the local registry",
-            ("setup",),
-            _setup_host,
-        ),
+        SessionSpec("lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint)),
     ]
 
 
-def catalogue(path: Path | None = None) -> tuple[SessionSpec, ...]:
-    """Every session for the family at ``path``: per target, per group, then the chores."""
+def catalogue(
+    path: Path | None = None, lint: Sequence[Sequence[str]] = ()
+) -> tuple[SessionSpec, ...]:
+    """Every session for the family at ``path``: per target, per group, then the chores
+    (``lint`` runs the commands in ``lint`` first, in the family file's folder)."""
     path = path or config_path()
     family = load_family(path)
     specs: list[SessionSpec] = []
@@ -271,7 +173,7 @@ def catalogue(path: Path | None = None) -> tuple[SessionSpec, ...]:
     for group in family.groups:
         if group.name not in SKIPPED_GROUPS:
             specs += _group_sessions(path, family, group)
-    return (*specs, *_chores(path, family))
+    return (*specs, *_chores(path, family, lint))
 
 
 def by_name(specs: Sequence[SessionSpec], name: str) -> SessionSpec:

@@ -13,11 +13,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bake import run
+from bake import platforms, run
 from bake.family import Image
 
 __all__ = [
-    "ARCHITECTURES",
     "Check",
     "Outcome",
     "arch_check",
@@ -25,16 +24,6 @@ __all__ = [
     "plan_checks",
 ]
 
-# platform → (`uname -m`, `dpkg --print-architecture`) inside a container of that platform.
-ARCHITECTURES = {
-    "linux/amd64": ("x86_64", "amd64"),
-    "linux/arm64": ("aarch64", "arm64"),
-    "linux/arm/v7": ("armv7l", "armhf"),
-    "linux/386": ("i686", "i386"),
-    "linux/ppc64le": ("ppc64le", "ppc64el"),
-    "linux/s390x": ("s390x", "s390x"),
-    "linux/riscv64": ("riscv64", "riscv64"),
-}
 ARCH_CHECK = "architecture"
 ARCH_SCRIPT = 'echo "uname=$(uname -m) dpkg=$(dpkg --print-architecture)"'
 OUTPUT_LIMIT = 4000  # characters of output kept per check (the tail), for the report
@@ -67,7 +56,8 @@ class Outcome:
 
 def arch_check(image: str, platform: str, ref: str) -> Check:
     """``uname -m`` and ``dpkg --print-architecture`` must name the platform's architecture."""
-    uname, dpkg = ARCHITECTURES[platform]
+    row = platforms.get(platform)  # validation admits only platforms the table knows
+    uname, dpkg = row.machine, row.dpkg
     expect = rf"(?m)^uname={re.escape(uname)} dpkg={re.escape(dpkg)}$"
     return Check(image, platform, ref, ARCH_CHECK, ARCH_SCRIPT, expect)
 
@@ -80,8 +70,7 @@ def plan_checks(
     for image in images:
         ref = refs(image)[0]
         for platform in image.platforms:
-            if platform in ARCHITECTURES:
-                checks.append(arch_check(image.name, platform, ref))
+            checks.append(arch_check(image.name, platform, ref))
             checks += [
                 Check(image.name, platform, ref, t.name, t.run, t.expect, t.origin)
                 for t in image.tests

@@ -12,9 +12,10 @@ import datetime
 import re
 from collections.abc import Mapping
 
-from bake.config import REGISTRY_RE, TAG_RE, registry_problem
+from bake.config import registry_problem
 from bake.errors import ConfigError
 from bake.naming import Variables, tags
+from bake.schema import REGISTRY_RE, TAG_RE
 
 __all__ = ["SEMVER_RE", "check_variables", "origins"]
 

@@ -52,6 +52,11 @@ def write_generate_family(folder: Path, apps: int) -> Path:
         "platforms": ["linux/amd64", "linux/arm64", "linux/arm/v7"],
         "labels": {"com.example.team": "bench"},
         "args": {"DEBIAN_SUITE": "bookworm"},
+        "layout": {
+            "base": "dockerfiles/base",
+            "apps": "dockerfiles/apps/{name}",
+            "accelerators": "dockerfiles/accelerators/{name}",
+        },
         "base": {
             "description": "The base runtime",
             "tests": [{"name": "shell", "run": "echo ok", "expect": "^ok$"}],

@@ -1,0 +1,111 @@
+"""The benchmark harness (benchmarks/): its pure parts, and the quick run CI does so the
+bench code cannot rot. No timing is asserted anywhere: benchmarks are not tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bake import sbom
+from bake.family import load_family
+from benchmarks import builds, p1_generate, scoped_cache
+from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
+from benchmarks.table import Row, render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_records_of_run_are_its_stamped_records_and_what_was_built_on_them() -> None:
+    records = [
+        {"ID": "deb", "Description": "FROM debian", "Parents": None},
+        {"ID": "run", "Description": 'exec echo "bench-run r1" > /x', "Parents": ["deb"]},
+        {"ID": "copy", "Description": "COPY app", "Parents": ["run"]},
+        {"ID": "exec", "Description": "RUN app", "Parents": ["copy"]},
+        {"ID": "other", "Description": 'exec echo "bench-run r2"', "Parents": ["deb"]},
+        {"ID": "theirs", "Description": "COPY app", "Parents": ["other"]},
+    ]
+    assert scoped_cache.records_of_run("r1", records) == {"run", "copy", "exec"}
+    assert scoped_cache.records_of_run("r3", records) == set()
+
+
+def test_copy_fixture_stamps_the_run_id(tmp_path: Path) -> None:
+    bench = copy_fixture(BENCH_FIXTURE, tmp_path / "bench", "abc123")
+    tiny = copy_fixture(TINY_FIXTURE, tmp_path / "tiny", "def456")
+    assert "bench-run abc123" in (bench.parent / "dockerfiles/base/Dockerfile").read_text()
+    assert 'echo "bench-run def456"' in (tiny.parent / "dockerfiles/base/Dockerfile").read_text()
+    assert len(load_family(bench).images) == 5  # base, three apps, one variant
+
+
+def test_image_by_image_pushes_parents_and_pulls_them_from_the_registry(tmp_path: Path) -> None:
+    copy = builds.Copy(tmp_path, BENCH_FIXTURE, "seq")
+    attest = sbom.Attestations(sbom_generator="127.0.0.1:5000/scanner:1")
+    family = copy.plan.family
+    parents = {i.parent for i in family.images if i.parent}
+    args = [a.split("=", 1)[1] for a in attest.set_args() if a.startswith("*.attest=")]
+    commands = {
+        image.name: builds._build_command(copy, image, image.name in parents, args)
+        for image in family.images
+    }
+    tag = copy.run_id
+    assert "--push" in commands["base"] and "--push" in commands["alpha"]
+    assert "--load" in commands["beta"] and "--load" in commands["turbo-alpha"]
+    beta = commands["beta"]
+    assert beta[beta.index("--build-context") + 1] == (
+        f"base=docker-image://127.0.0.1:5000/t-bench-seq/base:{tag}"
+    )
+    turbo = commands["turbo-alpha"]
+    assert turbo[turbo.index("--build-context") + 1] == (
+        f"app=docker-image://127.0.0.1:5000/t-bench-seq/alpha:{tag}"
+    )
+    assert turbo[turbo.index("--platform") + 1] == "linux/amd64,linux/arm64"
+    assert "type=sbom,generator=127.0.0.1:5000/scanner:1" in turbo
+
+
+def test_render_shows_ratio_goal_and_verdict() -> None:
+    table = render(
+        [
+            Row("P1", "generate", "print 1.00 s", "0.40 s", 0.4, 1.0),
+            Row("P3", "no-op", "cold 10 s", "2 s", 0.2, 0.03, percent=True, note="why"),
+            Row("P6", "stage", "n/a", "n/a", None, None),
+        ]
+    )
+    lines = table.splitlines()
+    header = [cell.strip() for cell in lines[0].split("|")[1:-1]]
+    assert header == ["id", "measure", "baseline", "ours", "ratio", "goal", "met?"]
+    assert len({len(line) for line in lines[:5]}) == 1  # columns line up
+    assert "0.40×" in lines[2] and "≤ 1.00×" in lines[2] and lines[2].rstrip(" |").endswith("yes")
+    assert "20.0 %" in lines[3] and "≤ 3.0 %" in lines[3] and "NO" in lines[3]
+    assert lines[4].count("n/a") >= 3
+    assert lines[-1] == "- P3: why"
+
+
+@pytest.mark.docker
+def test_quick_bench_prints_the_table() -> None:
+    """What CI runs: P1 on 10 and 30 targets, P3 on the tiny fixture (87 s here)."""
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/bench.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("machine: ") and " cores, " in lines[0] and "buildx " in lines[0]
+    ids = [line.split("|")[1].strip() for line in lines[3:] if line.startswith("|")]
+    assert ids == ["P1-10", "P1", "P1-lin", "P3"]
+    for line in lines[3:7]:
+        ratio = line.split("|")[5].strip()
+        number = ratio.rstrip("×% ").lstrip("-")
+        assert ratio.endswith(("×", "%")) and number.replace(".", "", 1).isdigit(), line
+
+
+def test_p1_linearity_compares_the_last_step_with_the_one_before() -> None:
+    steady = p1_generate._linearity([(100, 1.0, 0.5), (300, 1.4, 0.9), (600, 2.0, 1.5)])
+    assert steady.ratio == pytest.approx(1.0) and steady.met == "yes"  # 2 ms per target twice
+    growing = p1_generate._linearity([(100, 1.0, 0.5), (300, 1.2, 0.9), (600, 2.0, 1.5)])
+    assert growing.ratio == pytest.approx((0.8 / 300) / (0.2 / 200)) and growing.met == "NO"

@@ -1,0 +1,114 @@
+"""One CI rule (tests/ci.py) for every test that needs a host tool, and nox's view of a
+bad family file."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import buildx, ci
+
+TESTS = Path(__file__).resolve().parents[1]
+ROOT = TESTS.parent
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes", "TRUE", "Yes", " true "])
+def test_ci_values(value: str) -> None:
+    assert ci.in_ci({"CI": value})
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "no", "off"])
+def test_not_ci_values(value: str) -> None:
+    assert not ci.in_ci({"CI": value})
+    assert not ci.in_ci({})
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_missing_tools_fail_under_ci(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", value)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    requirements = {
+        "perl": lambda: ci.require_tool("perl"),
+        "nox": lambda: ci.require_tool("nox"),
+        "buildx": buildx.require_buildx,
+    }
+    for name, require in requirements.items():
+        with pytest.raises(pytest.fail.Exception):
+            try:
+                require()
+            except pytest.skip.Exception as exc:  # a skip would hide the failure
+                raise AssertionError(f"{name}: skipped under CI={value}: {exc}") from None
+
+
+def test_missing_tools_skip_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    for require in (lambda: ci.require_tool("perl"), buildx.require_buildx):
+        with pytest.raises(pytest.skip.Exception):
+            require()
+
+
+def _reads_ci(node: ast.AST) -> bool:
+    """``os.environ.get("CI")``, ``os.getenv("CI")`` or ``os.environ["CI"]``."""
+    if isinstance(node, ast.Call) and node.args:
+        func = ast.unparse(node.func)
+        first = node.args[0]
+        is_ci = isinstance(first, ast.Constant) and first.value == "CI"
+        return is_ci and (func.endswith("environ.get") or func.endswith("getenv"))
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+        return isinstance(node.slice, ast.Constant) and node.slice.value == "CI"
+    return False
+
+
+def test_no_test_skips_around_the_rule() -> None:
+    """skipif, pytest.skip and CI lookups live in tests/ci.py (and the docker hook of
+    conftest.py), so no test can skip under CI by its own rule."""
+    allowed = {"ci.py", "conftest.py", "test_ci_rule.py", "test_conftest.py"}  # the rule itself
+    offenders: set[str] = set()
+    for path in sorted(TESTS.glob("*.py")):
+        if path.name in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Attribute, ast.Call)):
+                text = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+                if text in ("pytest.skip", "pytest.mark.skipif", "pytest.importorskip"):
+                    offenders.add(f"{path.name}:{node.lineno}: {text}")
+            if _reads_ci(node):
+                offenders.add(f"{path.name}:{getattr(node, 'lineno', 0)}: reads CI itself")
+    assert not offenders, "use tests.ci.unavailable/require_tool: " + ", ".join(sorted(offenders))
+
+
+def test_nox_shows_a_bad_family_file_as_one_line(tmp_path: Path) -> None:
+    ci.require_tool("nox")
+    bad = tmp_path / "family.yaml"
+    bad.write_text("base:\n  description: x\napps:\n  a:\n    descrption: y\n")
+    env = {**os.environ, "BAKE_CONFIG": str(bad)}
+    for args in (["-l"], ["-s", "check"]):
+        proc = subprocess.run(
+            ["nox", "-f", str(ROOT / "noxfile.py"), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr + proc.stdout
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert proc.stderr.startswith(
+            f"{bad}:5: error at apps.a.descrption: unknown key 'descrption'; did you mean "
+            "'description'?"
+        ), proc.stderr
+        same = subprocess.run(
+            [sys.executable, "-m", "bake", "--config", str(bad), "list"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert proc.stderr == same.stderr  # the same one line as python -m bake
+    assert shutil.which("nox")

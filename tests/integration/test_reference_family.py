@@ -1,0 +1,39 @@
+"""The reference family for real: base, firefox and chromium built for amd64, arm64 and
+arm/v7 and every smoke test run under QEMU, as `nox -s test-<name>` does (CI's budget
+allows these; the whole family is `nox -s test-all`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bake import pipeline, smoke
+
+pytestmark = pytest.mark.docker
+
+
+def test_firefox_passes_every_check_on_every_platform(
+    reference_firefox: tuple[str, tuple[smoke.Outcome, ...]],
+) -> None:
+    _, outcomes = reference_firefox
+    assert outcomes and all(o.passed for o in outcomes)
+    ran = {(o.check.image, o.check.platform, o.check.name) for o in outcomes}
+    for image in ("base", "firefox"):
+        for platform in ("linux/amd64", "linux/arm64", "linux/arm/v7"):
+            assert (image, platform, smoke.ARCH_CHECK) in ran
+    assert ("firefox", "linux/arm/v7", "firefox-version") in ran
+
+
+def test_chromium_passes_every_check_on_every_platform() -> None:
+    family_file = Path(__file__).resolve().parents[2] / "family.yaml"
+    plan = pipeline.make_plan(
+        family_file, "chromium", options=pipeline.Options.from_env(os.environ), env=os.environ
+    )
+    outcomes = pipeline.test(plan)
+    cells = {(o.check.platform, o.check.name) for o in outcomes if o.passed}
+    for platform in ("linux/amd64", "linux/arm64", "linux/arm/v7"):
+        assert (platform, smoke.ARCH_CHECK) in cells
+        assert (platform, "chromium-version") in cells
+    assert all(o.passed for o in outcomes)
