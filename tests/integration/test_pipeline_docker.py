@@ -8,40 +8,38 @@ check of bake.registry's verdict, not bake checking itself.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bake import host, sessions
 from bake.errors import PipelineError
 from bake.naming import VARIABLES
+from tests.localregistry import (
+    ACCEPT,
+    REGISTRY,
+    fresh_namespace,
+    get,
+    get_json,
+    platform_of,
+    remove_local_images,
+)
 
 pytestmark = pytest.mark.docker
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "family.yaml"
 BROKEN = ROOT / "tests" / "fixtures" / "broken" / "family.yaml"
-REGISTRY = "127.0.0.1:5000"
 PLATFORMS = {
     "base": ["linux/amd64", "linux/arm64", "linux/arm/v7"],
     "hello": ["linux/amd64", "linux/arm64", "linux/arm/v7"],
     "turbo-hello": ["linux/amd64", "linux/arm64"],
 }
-ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-    ]
-)
 
 
 @pytest.fixture
@@ -50,26 +48,9 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("BAKE_SBOM_GENERATOR", raising=False)
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
-    name = f"it-{uuid.uuid4().hex[:10]}"
+    name = fresh_namespace("it")
     yield name
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{name}/")]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
-
-
-def _get(path: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://{REGISTRY}/v2/{path}", headers={"Accept": ACCEPT})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    remove_local_images(name)
 
 
 def _content_digest(path: str) -> str:
@@ -78,17 +59,6 @@ def _content_digest(path: str) -> str:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return str(response.headers["Docker-Content-Digest"])
-
-
-def _json(path: str) -> dict[str, Any]:
-    status, body = _get(path)
-    assert status == 200, (path, status, body[:300])
-    return json.loads(body)
-
-
-def _platform(descriptor: dict[str, Any]) -> str:
-    p = descriptor["platform"]
-    return "/".join([p["os"], p["architecture"], *([p["variant"]] if p.get("variant") else [])])
 
 
 def test_host_is_ready_for_the_pipeline() -> None:
@@ -103,16 +73,16 @@ def test_push_all_builds_tests_pushes_and_the_registry_holds_exact_indexes(names
 
     for image, platforms in PLATFORMS.items():
         repository = f"{namespace}/{image}"
-        assert sorted(_json(f"{repository}/tags/list")["tags"]) == ["it", "it2"]
-        index = _json(f"{repository}/manifests/it")
+        assert sorted(get_json(f"{repository}/tags/list")["tags"]) == ["it", "it2"]
+        index = get_json(f"{repository}/manifests/it")
         assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
         images = [m for m in index["manifests"] if m["platform"]["os"] != "unknown"]
         attestations = [m for m in index["manifests"] if m["platform"]["os"] == "unknown"]
-        assert sorted(_platform(m) for m in images) == sorted(platforms)
+        assert sorted(platform_of(m) for m in images) == sorted(platforms)
         assert {a["annotations"]["vnd.docker.reference.digest"] for a in attestations} == {
             m["digest"] for m in images
         }
-        assert _json(f"{repository}/manifests/it2") == index
+        assert get_json(f"{repository}/manifests/it2") == index
         # Independently of bake: the registry's digest of the tag is the local image's id
         # (with the containerd store, the digest of the index the smoke tests ran).
         local_id = subprocess.run(
@@ -124,7 +94,7 @@ def test_push_all_builds_tests_pushes_and_the_registry_holds_exact_indexes(names
         for tag in ("it", "it2"):
             assert _content_digest(f"{repository}/manifests/{tag}") == local_id
         for attestation in attestations:
-            manifest = _json(f"{repository}/manifests/{attestation['digest']}")
+            manifest = get_json(f"{repository}/manifests/{attestation['digest']}")
             predicates = {
                 layer["annotations"]["in-toto.io/predicate-type"]: layer
                 for layer in manifest["layers"]
@@ -133,7 +103,7 @@ def test_push_all_builds_tests_pushes_and_the_registry_holds_exact_indexes(names
             assert "https://spdx.dev/Document" in predicates
     # The SBOM is real: it lists the packages of the Debian image.
     spdx_layer = predicates["https://spdx.dev/Document"]
-    statement = _json(f"{namespace}/turbo-hello/blobs/{spdx_layer['digest']}")
+    statement = get_json(f"{namespace}/turbo-hello/blobs/{spdx_layer['digest']}")
     assert statement["predicate"]["spdxVersion"] == "SPDX-2.3"
     names = {package["name"] for package in statement["predicate"]["packages"]}
     assert {"base-files", "dpkg", "libc6"} <= names
@@ -151,11 +121,11 @@ def test_broken_family_pushes_nothing(namespace: str, capfd: pytest.CaptureFixtu
     assert rows["base"].count("pass") == 3
     assert rows["app"].count("pass") == 2 and "FAIL" in rows["app"]
     for image in ("base", "app"):
-        status, body = _get(f"{namespace}/{image}/tags/list")
+        status, body = get(f"{namespace}/{image}/tags/list")
         assert status == 404, body
 
 
-def test_nox_build_session_loads_every_platform(namespace: str) -> None:
+def test_nox_build_session_loads_everyplatform_of(namespace: str) -> None:
     ref = f"{REGISTRY}/{namespace}/hello:latest"
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     subprocess.run(
@@ -184,5 +154,5 @@ def test_nox_build_session_loads_every_platform(namespace: str) -> None:
             check=True,
         )
         assert proc.stdout == f"hello from {arch}\n"
-    status, _ = _get(f"{namespace}/hello/tags/list")
+    status, _ = get(f"{namespace}/hello/tags/list")
     assert status == 404  # build does not push

@@ -19,11 +19,11 @@ import pytest
 
 from bake import refresh, sessions
 from bake.naming import VARIABLES
+from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "refresh"
-REGISTRY = "127.0.0.1:5000"
 INDEX = "application/vnd.oci.image.index.v1+json"
 
 
@@ -33,17 +33,9 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
     monkeypatch.setenv("BAKE_SBOM_GENERATOR", "off")
-    name = f"t-affected-{uuid.uuid4().hex[:10]}"
+    name = fresh_namespace("t-affected")
     yield name
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{name}/")]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+    remove_local_images(name)
 
 
 def registry_digest(repository: str) -> str:

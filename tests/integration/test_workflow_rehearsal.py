@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,69 +21,31 @@ from typing import Any
 import pytest
 
 from tests import workflow
+from tests.localregistry import (
+    REGISTRY,
+    fresh_namespace,
+    get_json,
+    platform_of,
+    remove_local_images,
+    tags,
+)
 
 pytestmark = pytest.mark.docker
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "images.yml"
-REGISTRY = "127.0.0.1:5000"
 SHA = "c0ffee0123456789abcdef0123456789abcdef01"
 IGNORE = shutil.ignore_patterns(
     ".git", ".nox", ".hypothesis", "*_cache", "__pycache__", "artifacts", "docs", "*.tar"
-)
-ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-    ]
 )
 
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
     """A registry namespace of this test's own; local images under it are removed after."""
-    name = f"t-ci-{uuid.uuid4().hex[:10]}"
+    name = fresh_namespace("t-ci")
     yield name
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{name}/")]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
-
-
-def _get(path: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://{REGISTRY}/v2/{path}", headers={"Accept": ACCEPT})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _json(path: str) -> dict[str, Any]:
-    status, body = _get(path)
-    assert status == 200, (path, status, body[:300])
-    result: dict[str, Any] = json.loads(body)
-    return result
-
-
-def _tags(repository: str) -> list[str]:
-    """The tags of a repository; none when it does not exist or holds only digests."""
-    status, body = _get(f"{repository}/tags/list")
-    if status == 404:
-        return []
-    assert status == 200, body
-    return sorted(json.loads(body).get("tags") or [])
-
-
-def _platform(descriptor: dict[str, Any]) -> str:
-    p = descriptor["platform"]
-    return "/".join([p["os"], p["architecture"], *([p["variant"]] if p.get("variant") else [])])
+    remove_local_images(name)
 
 
 def _rehearse(
@@ -159,12 +117,12 @@ def test_rehearsal_of_a_release_publishes_verified_indexes(tmp_path: Path, names
         assert sorted(planned[image]["tags"]) == sorted(
             f"{REGISTRY}/{repository}:{t}" for t in tags
         )
-        assert _tags(repository) == tags
-        index = _json(f"{repository}/manifests/latest")
+        assert tags(repository) == tags
+        index = get_json(f"{repository}/manifests/latest")
         for tag in tags:
-            assert _json(f"{repository}/manifests/{tag}") == index
+            assert get_json(f"{repository}/manifests/{tag}") == index
         images = {
-            _platform(m): m["digest"]
+            platform_of(m): m["digest"]
             for m in index["manifests"]
             if m["platform"]["os"] != "unknown"
         }
@@ -194,5 +152,5 @@ def test_rehearsal_of_a_failing_platform_tags_nothing(tmp_path: Path, namespace:
     assert "app on linux/arm/v7" in run.merge.log
     assert "Merge: no tag was set" in run.merge.summary
     for image in ("base", "app"):
-        assert _tags(f"{namespace}/{image}") == []
+        assert tags(f"{namespace}/{image}") == []
     print(f"rehearsal (failing platform) took {time.monotonic() - start:.0f}s")

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,11 @@ import pytest
 
 from bake import pipeline, smoke
 from bake.naming import VARIABLES
+from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "yaml"
-REGISTRY = "127.0.0.1:5000"
 PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7")
 # The whole of what adding an app takes (README "Add an app"); figlet stands in for a
 # desktop app such as mousepad, whose GTK stack would take minutes per platform under QEMU.
@@ -42,20 +41,12 @@ def family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("BAKE_SBOM_GENERATOR", raising=False)
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
-    namespace = f"t-yamlapps-{uuid.uuid4().hex[:10]}"
+    namespace = fresh_namespace("t-yamlapps")
     monkeypatch.setenv("REGISTRY", f"{REGISTRY}/{namespace}")
     folder = tmp_path / "family"
     shutil.copytree(FIXTURE, folder, ignore=shutil.ignore_patterns("docker-bake.*"))
     yield folder / "family.yaml"
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{namespace}/")]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+    remove_local_images(namespace)
 
 
 def _plan(family: Path, selection: str) -> pipeline.Plan:
