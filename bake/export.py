@@ -16,24 +16,24 @@ from bake import registry, run
 from bake.errors import ConfigError, PipelineError
 from bake.layout import open_layout
 
-__all__ = ["OCI_OPTIONS", "load", "source_date_epoch"]
+__all__ = ["DEFAULT_EPOCH", "OCI_OPTIONS", "load", "source_date_epoch"]
 
 OCI_OPTIONS = "rewrite-timestamp=true"
+DEFAULT_EPOCH = "0"  # 1970-01-01: file and image timestamps of every build
 
 
-def source_date_epoch(root: Path, env: Mapping[str, str]) -> str:
-    """``SOURCE_DATE_EPOCH`` from the environment, else the commit time of ``root``'s HEAD
-    (empty outside a git checkout): build timestamps then depend on the source only."""
-    text = env.get("SOURCE_DATE_EPOCH", "")
-    if text:
-        if not text.isdigit():
-            raise ConfigError("environment", "SOURCE_DATE_EPOCH", f"expected seconds, got {text!r}")
-        return text
-    proc = run.run(
-        ["git", "-C", str(root), "log", "-1", "--format=%ct"], capture=True, check=False, echo=False
-    )
-    stamp = (proc.stdout or "").strip()
-    return stamp if proc.returncode == 0 and stamp.isdigit() else ""
+def source_date_epoch(env: Mapping[str, str]) -> str:
+    """``SOURCE_DATE_EPOCH`` from the environment, else ``DEFAULT_EPOCH``.
+
+    Why a fixed default and not the commit time: BuildKit keys the cache of ``WORKDIR``
+    (and everything after it) on the epoch, so an epoch that moves with every commit would
+    rebuild every image on every commit; and it only clamps timestamps newer than the
+    epoch, so a past, fixed one makes every build of the same source agree byte for byte.
+    """
+    text = env.get("SOURCE_DATE_EPOCH", "") or DEFAULT_EPOCH
+    if not text.isdigit():
+        raise ConfigError("environment", "SOURCE_DATE_EPOCH", f"expected seconds, got {text!r}")
+    return text
 
 
 def load(tar: Path, ref: str) -> None:

@@ -238,8 +238,7 @@ def _build(
     _say(describe(plan, action))
     attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
     _say(describe_attestations(attestations))
-    epoch = export.source_date_epoch(plan.family.root, os.environ)
-    env = {**plan.bake_env(), **({"SOURCE_DATE_EPOCH": epoch} if epoch else {})}
+    env = {**plan.bake_env(), "SOURCE_DATE_EPOCH": export.source_date_epoch(os.environ)}
     start = time.monotonic()
     run.run(bake_command(plan, attestations, out), cwd=plan.family.root, env=env)
     # Another session may load the same names: take turns, and pin what this run loaded.

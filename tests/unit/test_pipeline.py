@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bake import generated, host, oci, pipeline, run, sbom
+from bake import export, generated, host, oci, pipeline, run, sbom
 from bake.errors import CommandError, ConfigError, PipelineError, UsageError
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
@@ -285,8 +285,6 @@ class FakeDocker:
             return 0, "github.com/docker/buildx 0.29.1 x\n"
         if cmd[:2] == ["docker", "info"]:
             return 0, '[["driver-type","io.containerd.snapshotter.v1"]]\n'
-        if cmd[0] == "git":
-            return 0, "1700000000\n"
         if cmd[:3] == ["docker", "buildx", "bake"]:
             return self.bake(cmd)
         if cmd[:2] == ["docker", "load"]:
@@ -397,17 +395,26 @@ def test_build_checks_the_host_then_runs_one_bake_in_the_family_folder(
 
     monkeypatch.setattr(run, "run", spy)
     pipeline.build(_plan())
-    assert _kinds(docker.commands)[:5] == [
+    assert _kinds(docker.commands)[:4] == [
         "docker version",
         "docker buildx version",
         "docker info",
-        "git -C",
         "docker buildx bake",
     ]
-    assert _kinds(docker.commands)[5:] == ["docker load", "docker image inspect"] * 3
-    assert calls[4]["cwd"] == TINY.parent
-    assert calls[4]["env"]["REGISTRY"] == "127.0.0.1:5000/ns"
-    assert calls[4]["env"]["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert _kinds(docker.commands)[4:] == ["docker load", "docker image inspect"] * 3
+    assert calls[3]["cwd"] == TINY.parent
+    assert calls[3]["env"]["REGISTRY"] == "127.0.0.1:5000/ns"
+    # A fixed epoch, not the commit time: BuildKit keys WORKDIR's cache on it.
+    assert calls[3]["env"]["SOURCE_DATE_EPOCH"] == "0"
+
+
+def test_source_date_epoch_comes_from_the_environment_or_is_fixed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert export.source_date_epoch({}) == "0"
+    assert export.source_date_epoch({"SOURCE_DATE_EPOCH": "1700000000"}) == "1700000000"
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH: expected seconds"):
+        export.source_date_epoch({"SOURCE_DATE_EPOCH": "yesterday"})
 
 
 def test_the_loaded_image_must_be_the_built_tar(docker: FakeDocker) -> None:
