@@ -24,7 +24,7 @@ __all__ = [
     "get_json",
     "platform_of",
     "remove_local_images",
-    "tags",
+    "tags_of",
 ]
 
 REGISTRY = "127.0.0.1:5000"
@@ -73,7 +73,7 @@ def get_json(path: str) -> dict[str, Any]:
     return result
 
 
-def tags(repository: str) -> list[str]:
+def tags_of(repository: str) -> list[str]:
     """The tags of a repository; none when it does not exist or holds only digests."""
     status, body = get(f"{repository}/tags/list")
     if status == 404:

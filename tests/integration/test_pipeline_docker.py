@@ -125,7 +125,7 @@ def test_broken_family_pushes_nothing(namespace: str, capfd: pytest.CaptureFixtu
         assert status == 404, body
 
 
-def test_nox_build_session_loads_everyplatform_of(namespace: str) -> None:
+def test_nox_build_session_loads_every_platform(namespace: str) -> None:
     ref = f"{REGISTRY}/{namespace}/hello:latest"
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
     subprocess.run(

@@ -27,7 +27,7 @@ from tests.localregistry import (
     get_json,
     platform_of,
     remove_local_images,
-    tags,
+    tags_of,
 )
 
 pytestmark = pytest.mark.docker
@@ -117,7 +117,7 @@ def test_rehearsal_of_a_release_publishes_verified_indexes(tmp_path: Path, names
         assert sorted(planned[image]["tags"]) == sorted(
             f"{REGISTRY}/{repository}:{t}" for t in tags
         )
-        assert tags(repository) == tags
+        assert tags_of(repository) == tags
         index = get_json(f"{repository}/manifests/latest")
         for tag in tags:
             assert get_json(f"{repository}/manifests/{tag}") == index
@@ -152,5 +152,5 @@ def test_rehearsal_of_a_failing_platform_tags_nothing(tmp_path: Path, namespace:
     assert "app on linux/arm/v7" in run.merge.log
     assert "Merge: no tag was set" in run.merge.summary
     for image in ("base", "app"):
-        assert tags(f"{namespace}/{image}") == []
+        assert tags_of(f"{namespace}/{image}") == []
     print(f"rehearsal (failing platform) took {time.monotonic() - start:.0f}s")
