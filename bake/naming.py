@@ -93,14 +93,16 @@ def tags(variables: Variables) -> tuple[str, ...]:
 
 
 def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
-    """Every ``registry/name:tag`` the image is published as, aliases after its own name."""
+    """Every ``registry/name:tag`` the image is published as, aliases after its own name;
+    each once, as bake keeps only the first of equal tags (``REGISTRY=a/x,a/x``)."""
     registries = [r for r in variables.REGISTRY.split(",") if r]
-    return tuple(
+    refs = (
         f"{registry}/{name}:{tag}"
         for name in (image.name, *image.aliases)
         for registry in registries
         for tag in tags(variables)
     )
+    return tuple(dict.fromkeys(refs))
 
 
 def cache_refs(image: Image, variables: Variables) -> tuple[list[str], list[str]]:

@@ -42,7 +42,10 @@ def render_path(path: KeyPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         elif not _PLAIN_KEY.fullmatch(part):
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+            quoted = json.dumps(part, ensure_ascii=False)
+            # JSON leaves U+0085, U+2028 and the like alone, but they end a line too.
+            quoted = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
+            text += f"[{quoted}]"
         else:
             text += f".{part}" if text else part
     return text

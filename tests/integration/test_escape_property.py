@@ -92,6 +92,7 @@ FAMILY = {
 
 @settings(max_examples=examples())
 @given(key=ANY_KEY)
+@example(key=" \x85")  # U+0085 ends a line for splitlines: the key path must escape it
 def test_a_label_key_is_accepted_exactly_when_it_is_safe(tmp_path: Path, key: str) -> None:
     """The verdict on any key: accepted iff it matches LABEL_KEY_RE, else one clean error
     naming the key (no traceback, nothing written). Cheap: no buildx."""
