@@ -7,7 +7,7 @@
 #   * docker buildx >= 0.29 (docker-buildx from Debian testing),
 #   * QEMU user emulation (qemu-user-static + binfmt-support, flag F),
 #   * a local registry (Debian docker-registry) on 127.0.0.1:5000 only,
-#   * chromium, curl, jq, mmdebstrap, python3-venv and the Python test requirements,
+#   * chromium, curl, jq, mmdebstrap, python3-venv, graphviz and the Python test requirements,
 # and, when Docker Hub is unreachable, seeds the local registry with a
 # multi-arch debian:bookworm-slim built with mmdebstrap and makes it dockerd's
 # registry mirror, so Dockerfiles keep a plain `FROM debian:bookworm-slim`.
@@ -331,7 +331,7 @@ ensure_packages() {
     pkg_ok docker-buildx "$MIN_BUILDX~" || want+=(docker-buildx/testing)
     for p in qemu-user-static binfmt-support docker-registry mmdebstrap arch-test \
              curl jq ca-certificates xz-utils chromium fonts-liberation python3-pip \
-             python3-venv git; do
+             python3-venv git graphviz; do
         pkg_ok "$p" || want+=("$p")
     done
     if [ ${#want[@]} -eq 0 ]; then info "all installed"; return 0; fi
