@@ -403,7 +403,7 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
         return ()
     if plan.platform_filter:
         raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
-    mode = signing.parse_mode(plan.options.sign, os.environ)
+    mode = _signing_mode(plan)
     expected = {image.name: image.platforms for image in plan.images}
     found = [r for r in read_records(digests) if r.image in expected]
     missing = record_problems(expected, found)
@@ -414,7 +414,10 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
         )
         summary.append_step_summary(summary.failure_markdown("Merge: no tag was set", message))
         raise PipelineError(message)
-    return _release(plan, found, (sbom.PROVENANCE,), mode)
+    # The stage runs' SBOM setting is this run's too (one workflow): SBOMs are required
+    # unless BAKE_SBOM_GENERATOR is off.
+    sbom_required = plan.options.sbom_generator.lower() not in sbom.OFF
+    return _release(plan, found, (sbom.PROVENANCE,), _sealing(plan, found, mode, sbom_required))
 
 
 def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
@@ -428,22 +431,34 @@ def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
         raise ConfigError(
             "--platform", "", "push publishes every platform; use stage and merge for a subset"
         )
-    mode = signing.parse_mode(plan.options.sign, os.environ)
+    mode = _signing_mode(plan)
     attestations, records = _tested_upload(plan, "push", gate)
     chosen = {record.image for record in records}
     if not chosen:
         _say("push: no image to publish; nothing was uploaded and no tag was set")
         return ()
     images = tuple(image for image in plan.images if image.name in chosen)
-    return _release(replace(plan, images=images), records, attestations.predicate_prefixes, mode)
+    sealing = _sealing(plan, records, mode, attestations.sbom_generator is not None)
+    return _release(replace(plan, images=images), records, attestations.predicate_prefixes, sealing)
 
 
-def _sealing(plan: Plan, records: Sequence[Record], mode: signing.Mode) -> signing.Sealing:
-    """Signing's context: an SBOM is required unless BAKE_SBOM_GENERATOR is off."""
+def _signing_mode(plan: Plan) -> signing.Mode:
+    """BAKE_SIGN, checked (with the cosign it needs) before any work starts."""
+    mode = signing.parse_mode(plan.options.sign, os.environ)
+    signing.check_host(mode)
+    return mode
+
+
+def _sealing(
+    plan: Plan, records: Sequence[Record], mode: signing.Mode, sbom_required: bool
+) -> signing.Sealing | None:
+    """What signing needs besides the indexes (None: signing is off)."""
+    if not mode.on:
+        return None
     return signing.Sealing(
         mode=mode,
         records=tuple(records),
-        sbom_required=plan.options.sbom_generator.lower() not in sbom.OFF,
+        sbom_required=sbom_required,
         env=dict(os.environ),
         commit=_commit(plan),
     )
@@ -460,9 +475,11 @@ def _commit(plan: Plan) -> str:
 
 
 def _release(
-    plan: Plan, records: Sequence[Record], prefixes: Sequence[str], mode: signing.Mode
+    plan: Plan,
+    records: Sequence[Record],
+    prefixes: Sequence[str],
+    sealing: signing.Sealing | None = None,
 ) -> tuple[registry.Verdict, ...]:
-    sealing = _sealing(plan, records, mode) if mode.on else None
     try:
         verdicts = publish.release(
             plan.images,

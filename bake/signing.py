@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bake import host, oci, provenance, registry, run
-from bake.errors import BakeError, ConfigError, PipelineError
+from bake.errors import BakeError, ConfigError, HostError, PipelineError
 from bake.records import Record
 from bake.sbom import SPDX
 from bake.tags import Target
@@ -54,6 +55,7 @@ __all__ = [
     "ReadJson",
     "Sealing",
     "attest_command",
+    "check_host",
     "parse_mode",
     "seal",
     "sbom_problems",
@@ -112,6 +114,15 @@ def parse_mode(setting: str, env: Mapping[str, str]) -> Mode:
     raise ConfigError(
         "environment", "BAKE_SIGN", f"expected off, keyless or key:<path>, got {setting!r}"
     )
+
+
+def check_host(mode: Mode) -> None:
+    """Signing needs the cosign CLI; say so before any work starts."""
+    if mode.on and shutil.which("cosign") is None:
+        raise HostError(
+            f"cosign: command not found; BAKE_SIGN={mode.kind} needs it (Debian trixie and "
+            "later: apt-get install cosign; scripts/setup-host.sh installs it)"
+        )
 
 
 def _key_mode(key: Path, env: Mapping[str, str]) -> Mode:

@@ -155,13 +155,15 @@ def _cosign_verify(*args: str) -> list[dict[str, Any]]:
         text=True,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    found = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    return [item for one in found for item in (one if isinstance(one, list) else [one])]
 
 
 def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and last.endswith("no tag was set"), proc.stderr[-3000:]
+    print(f"merge refused: {last}")
     return last
 
 

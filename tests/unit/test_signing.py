@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bake import signing
-from bake.errors import ConfigError
+from bake.errors import ConfigError, HostError
 from bake.signing import Mode
 
 GITHUB = {
@@ -78,6 +78,16 @@ def test_the_public_key_must_be_beside_the_private_key(key: Path) -> None:
     key.with_suffix(".pub").unlink()
     with pytest.raises(ConfigError, match=r"cosign\.pub: no such file"):
         signing.parse_mode(f"key:{key}", {"COSIGN_PASSWORD": ""})
+
+
+def test_signing_without_cosign_is_a_host_error(
+    key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no cosign on it
+    signing.check_host(Mode())  # off: cosign is not needed
+    with pytest.raises(HostError, match="cosign: command not found") as info:
+        signing.check_host(Mode("key", key=key))
+    assert info.value.exit_code == 3
 
 
 def test_key_mode_commands_keep_the_transparency_log_off_and_allow_a_local_http_registry(
