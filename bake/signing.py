@@ -25,7 +25,7 @@ One failed verification and no tag moves. Two modes, one code path; only the fla
 What "the SBOM is verified" means here: BuildKit attaches each platform's SBOM as an
 in-toto statement in an attestation manifest that the index itself lists. So the signed
 index digest covers, by content address, each attestation manifest and each SBOM blob.
-For every platform image manifest of the index, ``sbom_problems`` requires an attestation
+For every platform image manifest of the index, ``bake.sbom.sbom_problems`` requires an attestation
 manifest that refers to it, an SPDX layer in it, and that layer's bytes (checked against
 their digest) to be an SPDX statement whose subject is that platform's manifest digest.
 Once the index's signature verifies, that is a verified SBOM; no second signature is made.
@@ -38,7 +38,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,19 +46,17 @@ from typing import Any
 from bake import host, oci, provenance, registry, run
 from bake.errors import BakeError, ConfigError, HostError, PipelineError
 from bake.records import Record
-from bake.sbom import SPDX
+from bake.sbom import ReadJson, sbom_problems
 from bake.tags import Target
 
 __all__ = [
     "ISSUER",
     "Mode",
-    "ReadJson",
     "Sealing",
     "attest_command",
     "check_host",
     "parse_mode",
     "seal",
-    "sbom_problems",
     "sign_command",
     "verify_attestation_command",
     "verify_command",
@@ -66,7 +64,6 @@ __all__ = [
 
 ISSUER = "https://token.actions.githubusercontent.com"  # GitHub Actions' OIDC issuer
 OFF, KEY, KEYLESS = "off", "key", "keyless"
-ReadJson = Callable[[str, str, bool], dict[str, Any]]  # repository, digest, blob?
 
 
 @dataclass(frozen=True)
@@ -236,47 +233,6 @@ def provenance_problems(mode: Mode, ref: str, digest: str) -> list[str]:
         ):
             return []
     return [f"{ref}: no verified SLSA v1 provenance names {digest}"]
-
-
-def sbom_problems(index: Mapping[str, Any], repository: str, read: ReadJson) -> list[str]:
-    """Each platform's SBOM: listed by the index, SPDX, about that platform's manifest."""
-    manifests = index.get("manifests") or []
-    attestations = {
-        (d.get("annotations") or {}).get(registry.REFERENCE_DIGEST): d["digest"]
-        for d in manifests
-        if (d.get("annotations") or {}).get(registry.REFERENCE_TYPE) == registry.ATTESTATION
-    }
-    problems = []
-    for descriptor in manifests:
-        digest = descriptor["digest"]
-        if digest in attestations.values():
-            continue
-        platform = registry.platform_of(descriptor)
-        if digest not in attestations:
-            problems.append(f"{platform}: no attestation manifest, so no SBOM")
-            continue
-        problems += _platform_sbom(platform, digest, repository, attestations[digest], read)
-    return problems
-
-
-def _platform_sbom(
-    platform: str, digest: str, repository: str, attestation: str, read: ReadJson
-) -> list[str]:
-    layers = read(repository, attestation, False).get("layers") or []
-    spdx = [
-        layer
-        for layer in layers
-        if (layer.get("annotations") or {}).get(registry.PREDICATE_TYPE, "").startswith(SPDX)
-    ]
-    if not spdx:
-        return [f"{platform}: its attestation manifest holds no SPDX SBOM"]
-    statement = read(repository, spdx[0]["digest"], True)
-    subjects = {s.get("digest", {}).get("sha256") for s in statement.get("subject") or []}
-    if not str(statement.get("predicateType", "")).startswith(SPDX):
-        return [f"{platform}: its SBOM layer is not an SPDX statement"]
-    if digest.removeprefix("sha256:") not in subjects:
-        return [f"{platform}: the SBOM describes {sorted(map(str, subjects))}, not {digest}"]
-    return []
 
 
 def _read_json(repository: str, digest: str, blob: bool) -> dict[str, Any]:

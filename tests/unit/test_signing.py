@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bake import signing
+from bake import sbom, signing
 from bake.errors import ConfigError, HostError
 from bake.signing import Mode
 
@@ -158,7 +158,7 @@ def _index(*, attested: bool = True) -> dict[str, Any]:
     return {"manifests": manifests}
 
 
-def _reader(predicate: str = "https://spdx.dev/Document", subject: str = IMAGE) -> signing.ReadJson:
+def _reader(predicate: str = "https://spdx.dev/Document", subject: str = IMAGE) -> sbom.ReadJson:
     def read(repository: str, digest: str, blob: bool) -> dict[str, Any]:
         assert repository == "r/ns/base"
         if not blob:
@@ -175,24 +175,24 @@ def _reader(predicate: str = "https://spdx.dev/Document", subject: str = IMAGE) 
 
 
 def test_an_spdx_statement_about_each_platform_manifest_is_a_verified_sbom() -> None:
-    assert signing.sbom_problems(_index(), "r/ns/base", _reader()) == []
+    assert sbom.sbom_problems(_index(), "r/ns/base", _reader()) == []
 
 
 def test_a_platform_without_an_attestation_manifest_has_no_sbom() -> None:
-    problems = signing.sbom_problems(_index(attested=False), "r/ns/base", _reader())
+    problems = sbom.sbom_problems(_index(attested=False), "r/ns/base", _reader())
     assert problems == ["linux/arm64: no attestation manifest, so no SBOM"]
 
 
 def test_provenance_alone_is_not_an_sbom() -> None:
     read = _reader(predicate="https://slsa.dev/provenance/v0.2")
-    assert signing.sbom_problems(_index(), "r/ns/base", read) == [
+    assert sbom.sbom_problems(_index(), "r/ns/base", read) == [
         "linux/arm64: its attestation manifest holds no SPDX SBOM"
     ]
 
 
 def test_an_sbom_about_another_image_is_refused() -> None:
     other = _digest("other")
-    problems = signing.sbom_problems(_index(), "r/ns/base", _reader(subject=other))
+    problems = sbom.sbom_problems(_index(), "r/ns/base", _reader(subject=other))
     assert problems == [
         f"linux/arm64: the SBOM describes ['{other.removeprefix('sha256:')}'], not {IMAGE}"
     ]
