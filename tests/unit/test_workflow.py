@@ -173,5 +173,6 @@ def test_only_merge_may_mint_an_oidc_token_and_it_signs_keyless(flow: dict[str, 
     assert minting == {"merge"} and flow["jobs"]["merge"]["permissions"]["id-token"] == "write"
     steps = flow["jobs"]["merge"]["steps"]
     last = steps[-1]
-    assert last["env"] == {"BAKE_SIGN": "keyless"}
+    assert last["env"] == {"BAKE_SIGN": "${{ vars.BAKE_SIGN || 'keyless' }}"}
+    assert workflow.evaluate("vars.BAKE_SIGN || 'keyless'", {"vars": {}}) == "keyless"
     assert any(str(s.get("uses", "")).startswith("sigstore/cosign-installer@") for s in steps)
