@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from bake.naming import VARIABLES
+from tests.ci import require_tool
 from tests.integration.test_publish_docker import OwnRegistry
 
 pytestmark = pytest.mark.docker
@@ -92,8 +93,7 @@ def _key_pair(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
-    if shutil.which("cosign") is None:
-        pytest.fail("cosign is not installed (scripts/setup-host.sh installs it)")
+    require_tool("cosign")
     folder = tmp_path_factory.mktemp("signing")
     registry = OwnRegistry(folder)
     registry.start()

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests import workflow
+from tests.ci import require_tool
 from tests.localregistry import (
     REGISTRY,
     fresh_namespace,
@@ -69,6 +70,7 @@ def _rehearse(
     }
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
+    require_tool("cosign")
     keys = tmp_path / "keys"  # GitHub's keyless signing, played by a key pair of our own
     keys.mkdir()
     signing_env = {"COSIGN_PASSWORD": "rehearsal"}
