@@ -114,6 +114,19 @@ def digest_of(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def _checked(repo: str, reference: str, body: bytes) -> str:
+    """The digest of ``body``; asked for by digest, the registry must serve those very bytes
+    (content replaced in its storage would otherwise be published under another digest)."""
+    digest = digest_of(body)
+    if reference.startswith("sha256:") and digest != reference:
+        raise RegistryError(
+            f"{repo}@{reference}: the registry served content whose digest is {digest} "
+            "(tampered or corrupt storage)",
+            status=200,
+        )
+    return digest
+
+
 class Client:
     """One registry host. Each method is one idempotent operation, retried as a whole."""
 
@@ -187,9 +200,19 @@ class Client:
             if answer.status == 404:
                 return None
             media_type = answer.headers.get("content-type", "").split(";")[0]
-            return Manifest(answer.body, media_type, digest_of(answer.body))
+            return Manifest(answer.body, media_type, _checked(repo, reference, answer.body))
 
         return self._retry(f"GET {repo} manifest {reference[:19]}", once)
+
+    def get_blob(self, repo: str, digest: str) -> bytes:
+        """A (small) blob's bytes, which must hash to ``digest``."""
+
+        def once() -> bytes:
+            body = self._call("GET", f"/v2/{repo}/blobs/{digest}", ok=(200,)).body
+            _checked(repo, digest, body)
+            return body
+
+        return self._retry(f"GET {repo} blob {digest[:19]}", once)
 
     # --- plumbing ---------------------------------------------------------------------
 

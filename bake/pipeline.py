@@ -36,6 +36,7 @@ from bake import (
     report,
     run,
     sbom,
+    signing,
     smoke,
     summary,
 )
@@ -80,6 +81,7 @@ class Options:
     tools_registry: str = "127.0.0.1:5000"  # where "auto" puts its generator (BAKE_TOOLS_REGISTRY)
     buildx_args: tuple[str, ...] = ()  # passed through to `docker buildx bake`
     cache: str = ""  # "gha": a GitHub Actions cache per image × platforms (BAKE_CACHE)
+    sign: str = ""  # off, keyless or key:<path to cosign.key> (BAKE_SIGN; bake.signing)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], buildx_args: Sequence[str] = ()) -> Options:
@@ -91,6 +93,7 @@ class Options:
             tools_registry=env.get("BAKE_TOOLS_REGISTRY", default.tools_registry),
             buildx_args=tuple(buildx_args),
             cache=cache.resolve(env.get("BAKE_CACHE", ""), env),
+            sign=env.get("BAKE_SIGN", ""),
         )
 
 
@@ -400,6 +403,7 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
         return ()
     if plan.platform_filter:
         raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
+    mode = _signing_mode(plan)
     expected = {image.name: image.platforms for image in plan.images}
     found = [r for r in read_records(digests) if r.image in expected]
     missing = record_problems(expected, found)
@@ -410,7 +414,10 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
         )
         summary.append_step_summary(summary.failure_markdown("Merge: no tag was set", message))
         raise PipelineError(message)
-    return _release(plan, found, (sbom.PROVENANCE,))
+    # The stage runs' SBOM setting is this run's too (one workflow): SBOMs are required
+    # unless BAKE_SBOM_GENERATOR is off.
+    sbom_required = plan.options.sbom_generator.lower() not in sbom.OFF
+    return _release(plan, found, (sbom.PROVENANCE,), _sealing(plan, found, mode, sbom_required))
 
 
 def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
@@ -424,21 +431,63 @@ def push(plan: Plan, gate: Gate | None = None) -> tuple[registry.Verdict, ...]:
         raise ConfigError(
             "--platform", "", "push publishes every platform; use stage and merge for a subset"
         )
+    mode = _signing_mode(plan)
     attestations, records = _tested_upload(plan, "push", gate)
     chosen = {record.image for record in records}
     if not chosen:
         _say("push: no image to publish; nothing was uploaded and no tag was set")
         return ()
     images = tuple(image for image in plan.images if image.name in chosen)
-    return _release(replace(plan, images=images), records, attestations.predicate_prefixes)
+    sealing = _sealing(plan, records, mode, attestations.sbom_generator is not None)
+    return _release(replace(plan, images=images), records, attestations.predicate_prefixes, sealing)
+
+
+def _signing_mode(plan: Plan) -> signing.Mode:
+    """BAKE_SIGN, checked (with the cosign it needs) before any work starts."""
+    mode = signing.parse_mode(plan.options.sign, os.environ)
+    signing.check_host(mode)
+    return mode
+
+
+def _sealing(
+    plan: Plan, records: Sequence[Record], mode: signing.Mode, sbom_required: bool
+) -> signing.Sealing | None:
+    """What signing needs besides the indexes (None: signing is off)."""
+    if not mode.on:
+        return None
+    return signing.Sealing(
+        mode=mode,
+        records=tuple(records),
+        sbom_required=sbom_required,
+        env=dict(os.environ),
+        commit=_commit(plan),
+    )
+
+
+def _commit(plan: Plan) -> str:
+    """The commit the family was built from (GITHUB_SHA on GitHub; else git's HEAD)."""
+    if os.environ.get("GITHUB_SHA"):
+        return os.environ["GITHUB_SHA"]
+    try:
+        return run.capture_stdout(["git", "rev-parse", "HEAD"], cwd=plan.family.root).strip()
+    except BakeError:
+        return ""
 
 
 def _release(
-    plan: Plan, records: Sequence[Record], prefixes: Sequence[str]
+    plan: Plan,
+    records: Sequence[Record],
+    prefixes: Sequence[str],
+    sealing: signing.Sealing | None = None,
 ) -> tuple[registry.Verdict, ...]:
     try:
         verdicts = publish.release(
-            plan.images, records, plan.refs, prefixes, lambda text: print(text, flush=True)
+            plan.images,
+            records,
+            plan.refs,
+            prefixes,
+            lambda text: print(text, flush=True),
+            (lambda targets: signing.seal(targets, sealing)) if sealing else None,
         )
     except PipelineError as exc:
         summary.append_step_summary(summary.failure_markdown("Publishing failed", str(exc)))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bake import oci, registry, report
-from bake.errors import PipelineError
+from bake.errors import BakeError, PipelineError
 from bake.family import Image
 from bake.layout import open_layout, platform_manifests
 from bake.records import Record
@@ -184,8 +184,12 @@ def release(
     refs_of: Callable[[Image], Sequence[str]],
     prefixes: Sequence[str],
     show: Callable[[str], None],
+    seal: Callable[[Sequence[Target]], None] | None = None,
 ) -> tuple[registry.Verdict, ...]:
-    """Phases 2–4 for uploaded records: combine and check by digest, tag, read back."""
+    """Phases 2–4 for uploaded records: combine and check by digest, tag, read back.
+
+    ``seal`` (``bake.signing``) signs, attests and verifies the checked indexes; it runs
+    after the checks by digest and before any tag moves, and raises to stop the tags."""
     start = time.monotonic()
     platforms = {image.name: image.platforms for image in images}
     try:
@@ -193,8 +197,8 @@ def release(
             combine(image, [r for r in records if r.image == image.name], refs_of(image))
             for image in images
         ]
-    except PipelineError as exc:
-        raise PipelineError(f"{exc}\nno tag was set") from None
+    except BakeError as exc:
+        raise PipelineError(f"{exc}; no tag was set") from None
     checked = verify(targets, platforms, prefixes, by_tag=False)
     bad = [v for v in checked if not v.ok]
     if bad:
@@ -202,6 +206,8 @@ def release(
         raise PipelineError(
             f"{len(bad)} uploaded indexes are not as tested (see above); no tag was set"
         )
+    if seal is not None:
+        seal(targets)
     _say(f"publish: {len(targets)} indexes uploaded and verified by digest; setting tags")
     moves = set_tags(targets)
     show("tags:\n" + render_moves(moves))

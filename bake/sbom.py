@@ -9,6 +9,10 @@ local registry, where BuildKit can pull it. ``BAKE_SBOM_GENERATOR`` picks
 another image (e.g. docker/buildkit-syft-scanner where Docker Hub is reachable), or
 ``off`` for provenance only. ``auto`` uses BuildKit's standard scanner wherever Docker
 Hub answers (GitHub's runners) and falls back to the local generator where it does not.
+
+``sbom_problems`` checks an uploaded index: each platform's attestation manifest must hold
+an SPDX statement about that platform's image manifest (``bake.signing`` runs it, after
+signing and before any tag moves).
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ import fcntl
 import hashlib
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bake import host, platforms, run
+from bake import host, platforms, registry, run
 from bake.errors import BakeError, HostError
 
 __all__ = [
@@ -29,8 +34,10 @@ __all__ = [
     "BUILDKIT_SCANNER",
     "SCANNER_DIR",
     "Attestations",
+    "ReadJson",
     "attestations",
     "ensure_local_scanner",
+    "sbom_problems",
     "scanner_ref",
 ]
 
@@ -43,6 +50,7 @@ PROVENANCE = "https://slsa.dev/provenance/"
 SPDX = "https://spdx.dev/Document"
 BUILDKIT_SCANNER = "docker/buildkit-syft-scanner:stable-1"  # BuildKit's default, on Docker Hub
 HUB_PROBE_TIMEOUT = 20.0  # seconds; a blocked network may hang rather than refuse
+ReadJson = Callable[[str, str, bool], dict[str, Any]]  # (repository, digest, blob?) → JSON
 
 
 @dataclass(frozen=True)
@@ -152,3 +160,47 @@ def attestations(
             file=sys.stderr,
         )
         return Attestations(sbom_generator=None)
+
+
+# --- checking what a build attached (bake.signing verifies it before tagging) ----------
+
+
+def sbom_problems(index: Mapping[str, Any], repository: str, read: ReadJson) -> list[str]:
+    """Each platform's SBOM: listed by the index, SPDX, about that platform's manifest."""
+    manifests = index.get("manifests") or []
+    attestations = {
+        (d.get("annotations") or {}).get(registry.REFERENCE_DIGEST): d["digest"]
+        for d in manifests
+        if (d.get("annotations") or {}).get(registry.REFERENCE_TYPE) == registry.ATTESTATION
+    }
+    problems = []
+    for descriptor in manifests:
+        digest = descriptor["digest"]
+        if digest in attestations.values():
+            continue
+        platform = registry.platform_of(descriptor)
+        if digest not in attestations:
+            problems.append(f"{platform}: no attestation manifest, so no SBOM")
+            continue
+        problems += _platform_sbom(platform, digest, repository, attestations[digest], read)
+    return problems
+
+
+def _platform_sbom(
+    platform: str, digest: str, repository: str, attestation: str, read: ReadJson
+) -> list[str]:
+    layers = read(repository, attestation, False).get("layers") or []
+    spdx = [
+        layer
+        for layer in layers
+        if (layer.get("annotations") or {}).get(registry.PREDICATE_TYPE, "").startswith(SPDX)
+    ]
+    if not spdx:
+        return [f"{platform}: its attestation manifest holds no SPDX SBOM"]
+    statement = read(repository, spdx[0]["digest"], True)
+    subjects = {s.get("digest", {}).get("sha256") for s in statement.get("subject") or []}
+    if not str(statement.get("predicateType", "")).startswith(SPDX):
+        return [f"{platform}: its SBOM layer is not an SPDX statement"]
+    if digest.removeprefix("sha256:") not in subjects:
+        return [f"{platform}: the SBOM describes {sorted(map(str, subjects))}, not {digest}"]
+    return []

@@ -329,6 +329,7 @@ ensure_packages() {
     say "Packages: docker.io >= $MIN_DOCKER, docker-buildx >= $MIN_BUILDX, qemu, registry, tools"
     ensure_docker_engine
     pkg_ok docker-buildx "$MIN_BUILDX~" || want+=(docker-buildx/testing)
+    pkg_ok cosign || want+=(cosign/trixie)  # signs and verifies releases (BAKE_SIGN)
     for p in qemu-user-static binfmt-support docker-registry mmdebstrap arch-test \
              curl jq ca-certificates xz-utils chromium fonts-liberation python3-pip \
              python3-venv git graphviz; do

@@ -6,13 +6,18 @@ the matrix values in their environment, then the merge job, against the local re
 and the real dockerd + QEMU. ``uses:`` steps stand in for the host set-up already done
 here, except upload/download-artifact, which carry the stage records through a folder as
 GitHub would. What this machine supplies instead of GitHub: the fixture family
-(BAKE_CONFIG), a registry namespace of the test's own (REGISTRY), and the event.
+(BAKE_CONFIG), a registry namespace of the test's own (REGISTRY), and the event; and,
+since there is no GitHub OIDC token here, a key pair of the test's own in place of keyless
+signing (BAKE_SIGN=key:…, the same code path with other cosign flags).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +26,11 @@ from typing import Any
 import pytest
 
 from tests import workflow
+from tests.ci import require_tool
 from tests.localregistry import (
     REGISTRY,
     fresh_namespace,
+    get,
     get_json,
     platform_of,
     remove_local_images,
@@ -63,6 +70,17 @@ def _rehearse(
     }
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
+    require_tool("cosign")
+    keys = tmp_path / "keys"  # GitHub's keyless signing, played by a key pair of our own
+    keys.mkdir()
+    signing_env = {"COSIGN_PASSWORD": "rehearsal"}
+    subprocess.run(
+        ["cosign", "generate-key-pair"],
+        cwd=keys,
+        env={**os.environ, **signing_env},
+        check=True,
+        capture_output=True,
+    )
     count = iter(range(1000))
 
     def make_context(job: str, needs: dict[str, Any], matrix: dict[str, Any]) -> workflow.Context:
@@ -77,6 +95,8 @@ def _rehearse(
             overrides={
                 "BAKE_CONFIG": str(workspace / "tests" / "fixtures" / family / "family.yaml"),
                 "REGISTRY": f"{REGISTRY}/{namespace}",
+                "BAKE_SIGN": f"key:{keys / 'cosign.key'}",
+                **signing_env,
             },
             needs=needs,
             matrix=matrix,
@@ -99,6 +119,7 @@ def test_rehearsal_of_a_release_publishes_verified_indexes(tmp_path: Path, names
         assert "### Smoke tests: all on linux/" in build.summary
     assert run.merge is not None and run.merge.result == "success", run.merge and run.merge.log
     assert "### Pushed" in run.merge.summary
+    assert "verified: signature, provenance" in run.merge.log
 
     records = {
         path.name: json.loads(path.read_text())
@@ -117,8 +138,11 @@ def test_rehearsal_of_a_release_publishes_verified_indexes(tmp_path: Path, names
         assert sorted(planned[image]["tags"]) == sorted(
             f"{REGISTRY}/{repository}:{t}" for t in tags
         )
-        assert tags_of(repository) == tags
         index = get_json(f"{repository}/manifests/latest")
+        hex_digest = hashlib.sha256(get(f"{repository}/manifests/latest")[1]).hexdigest()
+        signed = {f"sha256-{hex_digest}.{kind}" for kind in ("sig", "att")}
+        held = set(tags_of(repository))
+        assert signed <= held and sorted(held - signed) == tags  # signed, attested, tagged
         for tag in tags:
             assert get_json(f"{repository}/manifests/{tag}") == index
         images = {

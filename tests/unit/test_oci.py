@@ -81,7 +81,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.blobs[digest] = body
             self.reply(201)
         elif "/blobs/" in path:
-            self.reply(200 if path.rsplit("/", 1)[1] in self.server.blobs else 404)
+            blob = self.server.blobs.get(path.rsplit("/", 1)[1])
+            self.reply(404) if blob is None else self.reply(200, blob)
         elif "/manifests/" in path:
             reference = path.rsplit("/", 1)[1]
             if self.command == "PUT":
@@ -133,6 +134,21 @@ def test_blob_upload_manifest_by_digest_and_tag(server: Server) -> None:
     found = client.get_manifest("ns/x", "v1")
     assert found == oci.Manifest(body, media_type, oci.digest_of(body))
     assert client.get_manifest("ns/x", "missing") is None
+
+
+def test_content_asked_for_by_digest_must_hash_to_it(server: Server) -> None:
+    client = _client(server)
+    body, blob = b'{"schemaVersion":2}', b'{"predicateType":"x"}'
+    media_type = "application/vnd.oci.image.index.v1+json"
+    digest = client.put_manifest("ns/x", oci.digest_of(body), body, media_type)
+    server.blobs[oci.digest_of(blob)] = blob
+    assert client.get_blob("ns/x", oci.digest_of(blob)) == blob
+    server.manifests[digest] = (b'{"schemaVersion":2,"manifests":[]}', media_type)  # replaced
+    server.blobs[oci.digest_of(blob)] = b"{}"
+    for read in (client.get_manifest, client.get_blob):
+        with pytest.raises(oci.RegistryError, match="tampered or corrupt storage"):
+            read("ns/x", digest if read == client.get_manifest else oci.digest_of(blob))
+    assert sum(s.startswith("GET") for s in server.seen) == 3  # not retried
 
 
 def test_a_500_is_retried(server: Server, capsys: pytest.CaptureFixture[str]) -> None:

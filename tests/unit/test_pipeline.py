@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bake import export, generated, host, oci, pipeline, run, sbom
+from bake import export, generated, host, oci, pipeline, run, sbom, signing
 from bake.errors import CommandError, ConfigError, PipelineError, UsageError
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
@@ -614,3 +614,33 @@ def test_merge_tags_nothing_when_a_record_is_missing_or_failed(
     assert "base on linux/arm/v7: no record (base@linux-arm-v7.json missing)" in str(info.value)
     assert "hello on linux/arm/v7: failed" in str(info.value)
     assert registry.tags == {}
+
+
+def test_merge_signs_before_any_tag_and_a_failed_verification_tags_nothing(
+    docker: FakeDocker,
+    registry: FakeRegistry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "cosign.key").write_text("private")
+    (tmp_path / "cosign.pub").write_text("public")
+    monkeypatch.setenv("COSIGN_PASSWORD", "")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")  # the commit (else `git rev-parse HEAD`)
+    for platform in PLATFORMS["base"]:
+        pipeline.stage(_plan(platforms=(platform,)), tmp_path / "digests")
+    sealed: list[tuple[list[str], dict[Any, Any], signing.Sealing]] = []
+
+    def seal(targets: Sequence[Any], sealing: signing.Sealing) -> None:
+        sealed.append(([t.image for t in targets], dict(registry.tags), sealing))
+        raise PipelineError("verification failed: x: the signature does not verify; no tag was set")
+
+    monkeypatch.setattr(signing, "seal", seal)
+    monkeypatch.setattr(signing, "check_host", lambda mode: None)  # no cosign needed here
+    plan = _plan(sign=f"key:{tmp_path / 'cosign.key'}")
+    with pytest.raises(PipelineError, match="the signature does not verify"):
+        pipeline.merge(plan, tmp_path / "digests")
+    assert registry.tags == {}
+    ((images, tags_then, sealing),) = sealed
+    assert images == ["base", "hello", "turbo-hello"] and tags_then == {}
+    assert sealing.mode.kind == "key" and not sealing.sbom_required  # BAKE_SBOM_GENERATOR=off
+    assert {r.image for r in sealing.records} == set(images) and sealing.commit == "abc123"

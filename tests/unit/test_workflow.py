@@ -166,3 +166,13 @@ def test_job_calls_only_nox_and_bake(flow: dict[str, Any]) -> None:
         for step in job["steps"]:
             for line in step.get("run", "").splitlines():
                 assert allowed.match(line.strip()), line
+
+
+def test_only_merge_may_mint_an_oidc_token_and_it_signs_keyless(flow: dict[str, Any]) -> None:
+    minting = {n for n, job in flow["jobs"].items() if "id-token" in job["permissions"]}
+    assert minting == {"merge"} and flow["jobs"]["merge"]["permissions"]["id-token"] == "write"
+    steps = flow["jobs"]["merge"]["steps"]
+    last = steps[-1]
+    assert last["env"] == {"BAKE_SIGN": "${{ vars.BAKE_SIGN || 'keyless' }}"}
+    assert workflow.evaluate("vars.BAKE_SIGN || 'keyless'", {"vars": {}}) == "keyless"
+    assert any(str(s.get("uses", "")).startswith("sigstore/cosign-installer@") for s in steps)
