@@ -34,7 +34,8 @@
 set -Eeuo pipefail
 
 REGISTRY_ADDR=${BAKE_REGISTRY_ADDR:-127.0.0.1:5000}
-# Tests only: a folder standing in for / for the files this script reads and writes.
+# Tests only: a folder standing in for / for the files this script reads and writes
+# (BAKE_SYSROOT), and the retry back-off (BAKE_RETRY_DELAY).
 SYSROOT=${BAKE_SYSROOT:-}
 REGISTRY_CONF_DIR=$SYSROOT/etc/docker-registry-bake
 REGISTRY_CONF=$REGISTRY_CONF_DIR/config.yml
@@ -49,7 +50,9 @@ APT_DIR=$SYSROOT/etc/apt
 APT_SOURCES=$APT_DIR/sources.list.d/bake-extra.sources
 APT_PREFS=$APT_DIR/preferences.d/bake-extra.pref
 POLICY_RC=$SYSROOT/usr/sbin/policy-rc.d
-PACKAGED_DOCKER=/usr/bin/docker
+BINFMT_DIR=$SYSROOT/proc/sys/fs/binfmt_misc
+RETRY_DELAY=${BAKE_RETRY_DELAY:-5}  # seconds, times the attempt number
+PACKAGED_DOCKER=$SYSROOT/usr/bin/docker
 MIN_BUILDX=0.29.0
 MIN_DOCKER=26.0.0
 # Engine >= 28 (Debian testing's docker.io) lints Dockerfiles in its own BuildKit, so
@@ -131,8 +134,8 @@ retry() {
     local n=$1 i=1; shift
     until "$@"; do
         [ "$i" -ge "$n" ] && return 1
-        warn "attempt $i/$n failed: $*; retrying in $((i * 5))s"
-        sleep $((i * 5)); i=$((i + 1))
+        warn "attempt $i/$n failed: $*; retrying in $((i * RETRY_DELAY))s"
+        sleep $((i * RETRY_DELAY)); i=$((i + 1))
     done
 }
 
@@ -165,7 +168,7 @@ snapshotter() {
 }
 
 binfmt_ok() { # handler name -> enabled with flag F
-    local f=/proc/sys/fs/binfmt_misc/$1
+    local f=$BINFMT_DIR/$1
     [ -r "$f" ] && grep -qx enabled "$f" && grep -Eq '^flags: .*F' "$f"
 }
 
@@ -215,7 +218,11 @@ run_checks() {
     elif ! docker_ok; then
         missing "docker daemon not answering (docker info)" "start dockerd / Docker Desktop, check permissions on /var/run/docker.sock"
     else
-        info "docker: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+        local dv; dv=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+        if version_ge "${dv:-0}" "$MIN_DOCKER"; then info "docker: $dv"
+        else missing "Docker Engine >= $MIN_DOCKER (have ${dv:-unknown})" \
+            "Debian: run this script as root (installs docker.io $WANT_DOCKER from testing); elsewhere: upgrade Docker Engine / Docker Desktop"
+        fi
         local snap; snap=$(snapshotter)
         if [ "$snap" = io.containerd.snapshotter.v1 ]; then
             info "image store: containerd ($snap)"
@@ -233,7 +240,7 @@ run_checks() {
         info "buildx: $bx"
     fi
     local h
-    if [ -d /proc/sys/fs/binfmt_misc ] && [ -e /proc/sys/fs/binfmt_misc/status ]; then
+    if [ -d "$BINFMT_DIR" ] && [ -e "$BINFMT_DIR/status" ]; then
         for h in $BINFMT_HANDLERS; do
             if binfmt_ok "$h"; then info "binfmt: $h enabled (F)"
             else missing "binfmt handler $h (enabled, flag F)" \
@@ -249,7 +256,7 @@ run_checks() {
             fi
         done
     else
-        missing "binfmt_misc not mounted" "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc"
+        missing "binfmt_misc not mounted" "mount -t binfmt_misc binfmt_misc $BINFMT_DIR"
     fi
     if registry_ok; then
         info "registry: $REGISTRY_URL answers"
@@ -428,10 +435,10 @@ ensure_docker_engine() {
 
 ensure_binfmt() {
     say "binfmt: qemu handlers with flag F"
-    local d=/proc/sys/fs/binfmt_misc h
-    if [ ! -e $d/status ]; then
+    local d=$BINFMT_DIR h
+    if [ ! -e "$d/status" ]; then
         info "mounting binfmt_misc"
-        mount -t binfmt_misc binfmt_misc $d || die "cannot mount binfmt_misc on $d"
+        mount -t binfmt_misc binfmt_misc "$d" || die "cannot mount binfmt_misc on $d"
     fi
     for h in $BINFMT_HANDLERS; do
         binfmt_ok "$h" && { info "$h ok"; continue; }
