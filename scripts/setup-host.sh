@@ -53,7 +53,6 @@ POLICY_RC=$SYSROOT/usr/sbin/policy-rc.d
 BINFMT_DIR=$SYSROOT/proc/sys/fs/binfmt_misc
 RETRY_DELAY=${BAKE_RETRY_DELAY:-5}  # seconds, times the attempt number
 PACKAGED_DOCKER=$SYSROOT/usr/bin/docker
-MIN_BUILDX=0.29.0
 MIN_DOCKER=26.0.0
 # Engine >= 28 (Debian testing's docker.io) lints Dockerfiles in its own BuildKit, so
 # `buildx bake --call check` needs no Docker Hub; trixie's 26.1 is the fallback.
@@ -67,6 +66,8 @@ BINFMT_HANDLERS="qemu-aarch64 qemu-arm"
 DOCKER_HUB_PROBE=https://registry-1.docker.io/v2/
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Shared with bake/host.py.
+MIN_BUILDX=$(sed -n 's/^MIN_BUILDX=//p' "$REPO_ROOT/bake/data/host-minimums" 2>/dev/null || true)
 CHECK_ONLY=0
 SKIP_SEED=${BAKE_SKIP_SEED:-0}
 SKIP_PYTHON=${BAKE_SKIP_PYTHON:-0}
@@ -117,6 +118,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+[ -n "$MIN_BUILDX" ] || die "no MIN_BUILDX in $REPO_ROOT/bake/data/host-minimums (run this script from its checkout)"
 # The registry must never listen on anything but loopback.
 [[ $REGISTRY_ADDR =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}$ ]] \
     || die "BAKE_REGISTRY_ADDR=$REGISTRY_ADDR: must be a loopback 127.x.x.x:port address"
