@@ -95,13 +95,13 @@ on_err() { # rc line command
 }
 # Undo what a failed run created half-way; name the exit if nothing else did.
 POLICY_RC_CREATED=0
-on_exit() {
+on_exit() { # the script's exit status stays $? (no `exit` here)
     local rc=$?
+    trap - ERR
     if [ "$POLICY_RC_CREATED" = 1 ]; then rm -f "$POLICY_RC"; fi
     if [ "$rc" != 0 ] && [ "$FAILED_LOUDLY" = 0 ] && [ "$CHECK_ONLY" = 0 ]; then
         printf '==> ERROR: %s: exit %s\n' "${BASH_SOURCE[0]##*/}" "$rc" >&2
     fi
-    return "$rc"
 }
 trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 trap on_exit EXIT
