@@ -106,7 +106,7 @@ on_exit() { # the script's exit status stays $? (no `exit` here)
 trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 trap on_exit EXIT
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case $1 in

@@ -290,3 +290,10 @@ def test_the_packaged_docker_cli_is_preferred_to_an_earlier_one_on_path(tmp_path
     warning = f"{tmp_path}/bin/docker (client 27.0.0-static) comes before the packaged {packaged}"
     assert f"==> WARNING: {warning} (client 28.5.2) on PATH" in run.stderr
     assert f"    docker:      28.5.2 (client 28.5.2, {packaged})" in run.stdout
+
+
+def test_help_prints_the_header_only(tmp_path: Path) -> None:
+    run = run_script(tmp_path, "--help", shims={})
+    assert run.returncode == 0
+    assert run.stdout.startswith("setup-host.sh - make a host ready")
+    assert run.stdout.rstrip().endswith("(e.g. /usr/sbin/policy-rc.d).")
