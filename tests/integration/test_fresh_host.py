@@ -40,7 +40,13 @@ STEPS: tuple[tuple[str, str, int], ...] = (
         f" && update-ca-certificates && git clone -q /tmp/repo.bundle {REPO}",
         600,
     ),
-    ("setup-host", f"cd {REPO} && bash scripts/setup-host.sh", 2400),
+    # Each output line stamped with the epoch second, to show where the time goes.
+    (
+        "setup-host",
+        f"cd {REPO} && set -o pipefail && bash scripts/setup-host.sh 2>&1"
+        ' | while IFS= read -r line; do printf "%s %s\\n" "$(date +%s)" "$line"; done',
+        2400,
+    ),
     # Installed from the lock into the venv only: Debian's python3 has neither package.
     (
         "venv",
@@ -138,13 +144,26 @@ def step(container: str, command: str, timeout: int) -> tuple[float, str]:
     return time.monotonic() - start, output
 
 
+def slowest_steps(stamped: str) -> str:
+    """Print the set-up's five slowest ``==>`` steps; its output without the stamps."""
+    lines = [line.partition(" ") for line in stamped.splitlines() if line[:1].isdigit()]
+    steps = [(int(ts), text) for ts, _, text in lines if text.startswith("==> ")]
+    spans = sorted(
+        ((end - start, text) for (start, text), (end, _) in zip(steps, steps[1:], strict=False)),
+        reverse=True,
+    )
+    for seconds, text in spans[:5]:
+        print(f"fresh host: {seconds / 60:4.1f} min  {text[:100]}", flush=True)
+    return "\n".join(text for _, _, text in lines)
+
+
 def test_readme_commands_pass_on_a_fresh_debian_host(container: str) -> None:
     took = {}
     outputs = {}
     for label, command, timeout in STEPS:
         took[label], outputs[label] = step(container, command, timeout)
         print(f"fresh host: {label} took {took[label] / 60:.1f} min", flush=True)
-    setup = outputs["setup-host"]
+    setup = slowest_steps(outputs["setup-host"])
     assert "==> Host ready" in setup
     assert "--break-system-packages" not in setup
     assert "Session test-hello was successful" in outputs["tiny"]
