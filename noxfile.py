@@ -7,12 +7,14 @@
     nox -s build-base -- --no-cache                           # anything else goes to buildx
     nox -t test                  # every session tagged "test"
 
-Sessions drive docker and need no virtualenv (python=False): the tool's dependencies and
-this repository's test tools are installed from requirements.txt by scripts/setup-host.sh.
+Sessions drive docker and need no virtualenv of their own (python=False): the tool's
+dependencies and this repository's test tools are installed from requirements.txt by
+scripts/setup-host.sh into its virtual environment, which links only ``nox`` onto PATH.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,10 +26,18 @@ from bake import lint, nox_sessions  # noqa: E402
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent
+# nox's own environment comes first on PATH, as if activated: the lint and test tools
+# (hadolint, shellcheck, actionlint, ...) are installed next to its interpreter.
+os.environ["PATH"] = os.pathsep.join([str(Path(PYTHON).parent), os.environ.get("PATH", "")])
+SHELL_SCRIPTS = [
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scripts").iterdir() if p.is_file()),
+    ".ci/run",
+]
 nox_sessions.register(
     default=("check", "lint", "tests"),
     lint=lambda family: [
         ["hadolint", *lint.dockerfiles(family)],
+        ["shellcheck", *SHELL_SCRIPTS],
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy"],

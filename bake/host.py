@@ -30,6 +30,7 @@ from bake.errors import BakeError, HostError
 
 __all__ = [
     "BINFMT_ROOT",
+    "MINIMUMS",
     "MIN_BUILDX",
     "binfmt_problem",
     "check_binfmt",
@@ -44,7 +45,19 @@ __all__ = [
     "uses_containerd_store",
 ]
 
-MIN_BUILDX = (0, 29)
+MINIMUMS = Path(__file__).resolve().parent / "data" / "host-minimums"
+
+
+def _minimum(name: str) -> tuple[int, ...]:
+    """``NAME=0.29`` in data/host-minimums (shared with scripts/setup-host.sh) → (0, 29)."""
+    for line in MINIMUMS.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return tuple(int(part) for part in value.strip().split("."))
+    raise KeyError(f"{name} is not set in {MINIMUMS}")
+
+
+MIN_BUILDX = _minimum("MIN_BUILDX")
 BINFMT_ROOT = Path("/proc/sys/fs/binfmt_misc")
 FIX = (
     "fix: set the host up as the neko-bake README's host requirements say "

@@ -7,7 +7,10 @@
 #   * docker buildx >= 0.29 (docker-buildx from Debian testing),
 #   * QEMU user emulation (qemu-user-static + binfmt-support, flag F),
 #   * a local registry (Debian docker-registry) on 127.0.0.1:5000 only,
-#   * chromium, curl, jq, mmdebstrap, python3-venv, graphviz and the Python test requirements,
+#   * chromium, curl, jq, mmdebstrap, graphviz,
+#   * the Python tools (nox, the test and lint tools) from the hash-pinned
+#     requirements.txt into a virtual environment the script owns (never the
+#     system Python), with nox linked into /usr/local/bin,
 # and, when Docker Hub is unreachable, seeds the local registry with a
 # multi-arch debian:bookworm-slim built with mmdebstrap and makes it dockerd's
 # registry mirror, so Dockerfiles keep a plain `FROM debian:bookworm-slim`.
@@ -22,22 +25,34 @@
 #   BAKE_REGISTRY_ADDR   local registry address (default 127.0.0.1:5000,
 #                        must be a 127.x.x.x loopback address)
 #   BAKE_SKIP_SEED=1     same as --no-seed
-#   BAKE_SKIP_PYTHON=1   do not pip install requirements.txt
-set -euo pipefail
+#   BAKE_SKIP_PYTHON=1   do not install requirements.txt
+#   BAKE_VENV            the virtual environment (default /opt/neko-bake/venv)
+#   BAKE_BIN_DIR         where nox is linked (default /usr/local/bin)
+#
+# On failure it names the failing line and command, and removes what it
+# created half-way (e.g. /usr/sbin/policy-rc.d).
+set -Eeuo pipefail
 
 REGISTRY_ADDR=${BAKE_REGISTRY_ADDR:-127.0.0.1:5000}
-REGISTRY_CONF_DIR=/etc/docker-registry-bake
+# Tests only: a folder standing in for / for the files this script reads and writes
+# (BAKE_SYSROOT), and the retry back-off (BAKE_RETRY_DELAY).
+SYSROOT=${BAKE_SYSROOT:-}
+REGISTRY_CONF_DIR=$SYSROOT/etc/docker-registry-bake
 REGISTRY_CONF=$REGISTRY_CONF_DIR/config.yml
-REGISTRY_DATA=/var/lib/docker-registry-bake
-REGISTRY_LOG=/var/log/docker-registry-bake.log
-REGISTRY_PIDFILE=/run/docker-registry-bake.pid
-DOCKERD_LOG=/var/log/dockerd.log
-APT_LOG=/var/log/bake-setup-apt.log
+REGISTRY_DATA=$SYSROOT/var/lib/docker-registry-bake
+REGISTRY_LOG=$SYSROOT/var/log/docker-registry-bake.log
+REGISTRY_PIDFILE=$SYSROOT/run/docker-registry-bake.pid
+DOCKERD_LOG=$SYSROOT/var/log/dockerd.log
+APT_LOG=$SYSROOT/var/log/bake-setup-apt.log
 DOCKERD_PIDFILE=/var/run/docker.pid
-DAEMON_JSON=/etc/docker/daemon.json
-APT_SOURCES=/etc/apt/sources.list.d/bake-extra.sources
-APT_PREFS=/etc/apt/preferences.d/bake-extra.pref
-MIN_BUILDX=0.29.0
+DAEMON_JSON=$SYSROOT/etc/docker/daemon.json
+APT_DIR=$SYSROOT/etc/apt
+APT_SOURCES=$APT_DIR/sources.list.d/bake-extra.sources
+APT_PREFS=$APT_DIR/preferences.d/bake-extra.pref
+POLICY_RC=$SYSROOT/usr/sbin/policy-rc.d
+BINFMT_DIR=$SYSROOT/proc/sys/fs/binfmt_misc
+RETRY_DELAY=${BAKE_RETRY_DELAY:-5}  # seconds, times the attempt number
+PACKAGED_DOCKER=$SYSROOT/usr/bin/docker
 MIN_DOCKER=26.0.0
 # Engine >= 28 (Debian testing's docker.io) lints Dockerfiles in its own BuildKit, so
 # `buildx bake --call check` needs no Docker Hub; trixie's 26.1 is the fallback.
@@ -51,9 +66,15 @@ BINFMT_HANDLERS="qemu-aarch64 qemu-arm"
 DOCKER_HUB_PROBE=https://registry-1.docker.io/v2/
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Shared with bake/host.py.
+MIN_BUILDX=$(sed -n 's/^MIN_BUILDX=//p' "$REPO_ROOT/bake/data/host-minimums" 2>/dev/null || true)
 CHECK_ONLY=0
 SKIP_SEED=${BAKE_SKIP_SEED:-0}
 SKIP_PYTHON=${BAKE_SKIP_PYTHON:-0}
+VENV=${BAKE_VENV:-/opt/neko-bake/venv}
+BIN_DIR=${BAKE_BIN_DIR:-/usr/local/bin}
+# Commands of the venv the README's commands use, linked into $BIN_DIR.
+VENV_LINKS="nox"
 START_TS=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -61,21 +82,43 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 say()  { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 warn() { printf '==> WARNING: %s\n' "$*" >&2; }
-die()  { printf '==> ERROR: %s\n' "$*" >&2; exit 1; }
+FAILED_LOUDLY=0
+die()  { FAILED_LOUDLY=1; printf '==> ERROR: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+# Never die silently: a command that fails under `set -e` is named with its
+# line (command substitutions and background jobs report through their caller).
+on_err() { # rc line command
+    [ "$BASH_SUBSHELL" = 0 ] || return 0
+    FAILED_LOUDLY=1
+    printf '==> ERROR: %s: line %s: exit %s: %s\n' "${BASH_SOURCE[0]##*/}" "$2" "$1" "$3" >&2
+}
+# Undo what a failed run created half-way; name the exit if nothing else did.
+POLICY_RC_CREATED=0
+on_exit() { # the script's exit status stays $? (no `exit` here)
+    local rc=$?
+    trap - ERR
+    if [ "$POLICY_RC_CREATED" = 1 ]; then rm -f "$POLICY_RC"; fi
+    if [ "$rc" != 0 ] && [ "$FAILED_LOUDLY" = 0 ] && [ "$CHECK_ONLY" = 0 ]; then
+        printf '==> ERROR: %s: exit %s\n' "${BASH_SOURCE[0]##*/}" "$rc" >&2
+    fi
+}
+trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
+trap on_exit EXIT
+
+usage() { sed -n '2,/^set -/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case $1 in
         --check) CHECK_ONLY=1 ;;
         --no-seed) SKIP_SEED=1 ;;
-        -h|--help) usage; exit 0 ;;
+        -h|--help) usage; trap - EXIT; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
     shift
 done
 
+[ -n "$MIN_BUILDX" ] || die "no MIN_BUILDX in $REPO_ROOT/bake/data/host-minimums (run this script from its checkout)"
 # The registry must never listen on anything but loopback.
 [[ $REGISTRY_ADDR =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}$ ]] \
     || die "BAKE_REGISTRY_ADDR=$REGISTRY_ADDR: must be a loopback 127.x.x.x:port address"
@@ -93,8 +136,8 @@ retry() {
     local n=$1 i=1; shift
     until "$@"; do
         [ "$i" -ge "$n" ] && return 1
-        warn "attempt $i/$n failed: $*; retrying in $((i * 5))s"
-        sleep $((i * 5)); i=$((i + 1))
+        warn "attempt $i/$n failed: $*; retrying in $((i * RETRY_DELAY))s"
+        sleep $((i * RETRY_DELAY)); i=$((i + 1))
     done
 }
 
@@ -119,7 +162,7 @@ registry_ok() { curl -fsS -m 3 -o /dev/null "$REGISTRY_URL/v2/" 2>/dev/null; }
 hub_reachable() { curl -sS -m 5 -o /dev/null "$DOCKER_HUB_PROBE" 2>/dev/null; }
 
 buildx_version() {
-    docker buildx version 2>/dev/null | awk '{print $2}' | sed 's/^v//; s/[+-].*//'
+    { docker buildx version 2>/dev/null || true; } | awk '{print $2}' | sed 's/^v//; s/[+-].*//'
 }
 
 snapshotter() {
@@ -127,7 +170,7 @@ snapshotter() {
 }
 
 binfmt_ok() { # handler name -> enabled with flag F
-    local f=/proc/sys/fs/binfmt_misc/$1
+    local f=$BINFMT_DIR/$1
     [ -r "$f" ] && grep -qx enabled "$f" && grep -Eq '^flags: .*F' "$f"
 }
 
@@ -171,12 +214,17 @@ missing() { MISSING=$((MISSING + 1)); printf '==> MISSING: %s\n' "$1" >&2; print
 
 run_checks() {
     say "Checking host (no changes will be made)"
+    prefer_packaged_docker
     if ! have docker; then
         missing "docker CLI" "install Docker Engine (Debian: run this script as root) or Docker Desktop"
     elif ! docker_ok; then
         missing "docker daemon not answering (docker info)" "start dockerd / Docker Desktop, check permissions on /var/run/docker.sock"
     else
-        info "docker: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+        local dv; dv=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+        if version_ge "${dv:-0}" "$MIN_DOCKER"; then info "docker: $dv"
+        else missing "Docker Engine >= $MIN_DOCKER (have ${dv:-unknown})" \
+            "Debian: run this script as root (installs docker.io $WANT_DOCKER from testing); elsewhere: upgrade Docker Engine / Docker Desktop"
+        fi
         local snap; snap=$(snapshotter)
         if [ "$snap" = io.containerd.snapshotter.v1 ]; then
             info "image store: containerd ($snap)"
@@ -194,7 +242,7 @@ run_checks() {
         info "buildx: $bx"
     fi
     local h
-    if [ -d /proc/sys/fs/binfmt_misc ] && [ -e /proc/sys/fs/binfmt_misc/status ]; then
+    if [ -d "$BINFMT_DIR" ] && [ -e "$BINFMT_DIR/status" ]; then
         for h in $BINFMT_HANDLERS; do
             if binfmt_ok "$h"; then info "binfmt: $h enabled (F)"
             else missing "binfmt handler $h (enabled, flag F)" \
@@ -203,14 +251,14 @@ run_checks() {
         done
     elif docker_ok; then
         # Docker Desktop & co: binfmt lives in the daemon's VM; ask buildx.
-        local plats; plats=$(docker buildx inspect --bootstrap 2>/dev/null | sed -n 's/^Platforms: *//p' | head -n1)
+        local plats; plats=$({ docker buildx inspect --bootstrap 2>/dev/null || true; } | sed -n 's/^Platforms: *//p' | head -n1)
         for p in linux/arm64 linux/arm/v7; do
             if grep -q "$p" <<<"$plats"; then info "buildx platform $p available"
             else missing "emulation for $p" "docker run --privileged --rm tonistiigi/binfmt --install arm64,arm"
             fi
         done
     else
-        missing "binfmt_misc not mounted" "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc"
+        missing "binfmt_misc not mounted" "mount -t binfmt_misc binfmt_misc $BINFMT_DIR"
     fi
     if registry_ok; then
         info "registry: $REGISTRY_URL answers"
@@ -224,18 +272,22 @@ run_checks() {
             "Debian: run this script as root; elsewhere: docker run -d --name bake-registry -p $REGISTRY_ADDR:5000 registry:2"
     fi
     for t in curl jq; do have "$t" || missing "$t" "install $t"; done
+    if have nox; then info "nox: $(type -P nox)"
+    else missing "nox (the README's commands)" \
+        "Debian: run this script as root (installs requirements.txt into $VENV); elsewhere: python3 -m venv VENV && VENV/bin/pip install --require-hashes -r requirements.txt"
+    fi
 }
 
 # ---------------------------------------------------------- install mode ---
 
 # shellcheck disable=SC1091
-os_codename() { ( . /etc/os-release 2>/dev/null; [ "${ID:-}" = debian ] && echo "${VERSION_CODENAME:-}" ) || true; }
+os_codename() { ( . "$SYSROOT/etc/os-release" 2>/dev/null; [ "${ID:-}" = debian ] && echo "${VERSION_CODENAME:-}" ) || true; }
 
 # Mirror URI configured for a suite (deb822 or one-line format), e.g. the
 # stanza whose Suites include "bookworm". Never hard-code a mirror host.
 mirror_for_suite() {
     local suite=$1 f uri=
-    for f in /etc/apt/sources.list.d/*.sources; do
+    for f in "$APT_DIR"/sources.list.d/*.sources; do
         [ -f "$f" ] || continue
         [ "$f" = "$APT_SOURCES" ] && continue
         uri=$(awk -v s="$suite" '
@@ -250,7 +302,7 @@ mirror_for_suite() {
             END { flush(); print out }' "$f")
         [ -n "$uri" ] && { echo "$uri"; return 0; }
     done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    for f in "$APT_DIR"/sources.list "$APT_DIR"/sources.list.d/*.list; do
         [ -f "$f" ] || continue
         uri=$(awk -v s="$suite" '
             $1 == "deb" {
@@ -315,7 +367,24 @@ apt_install() { # pkg-spec...
         || { tail -n 30 "$APT_LOG" >&2; die "apt-get install $* failed"; }
 }
 
-pkg_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'; }
+# Installed version of a package, empty when not installed (never fails).
+# Keep package scripts from starting services while installing (no service
+# manager here, and Debian's docker-registry default config would listen on all
+# interfaces). Removed again afterwards, and by on_exit when a step fails.
+services_off() {
+    [ -e "$POLICY_RC" ] && return 0
+    mkdir -p "$(dirname "$POLICY_RC")"
+    POLICY_RC_CREATED=1
+    printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
+    chmod 0755 "$POLICY_RC"
+}
+services_on() {
+    if [ "$POLICY_RC_CREATED" = 1 ]; then rm -f "$POLICY_RC"; POLICY_RC_CREATED=0; fi
+}
+
+pkg_version() {
+    { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$1 == "ii" {print $2}'
+}
 
 # pkg_ok NAME [MIN_VERSION]
 pkg_ok() {
@@ -331,19 +400,14 @@ ensure_packages() {
     pkg_ok docker-buildx "$MIN_BUILDX~" || want+=(docker-buildx/testing)
     pkg_ok cosign || want+=(cosign/trixie)  # signs and verifies releases (BAKE_SIGN)
     for p in qemu-user-static binfmt-support docker-registry mmdebstrap arch-test \
-             curl jq ca-certificates xz-utils chromium fonts-liberation python3-pip \
-             python3-venv git graphviz; do
+             curl jq ca-certificates xz-utils chromium fonts-liberation python3-venv \
+             git graphviz; do
         pkg_ok "$p" || want+=("$p")
     done
     if [ ${#want[@]} -eq 0 ]; then info "all installed"; return 0; fi
-    # Do not let package scripts start services (no service manager here, and
-    # Debian's docker-registry default config would listen on all interfaces).
-    local prc=/usr/sbin/policy-rc.d created=0
-    if [ ! -e "$prc" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod 0755 "$prc"; created=1
-    fi
+    services_off
     apt_install "${want[@]}"
-    [ "$created" = 1 ] && rm -f "$prc"
+    services_on
     # Debian's docker-registry service must not run (it binds :5000 on all
     # interfaces); our own instance is started below.
     if [ -d /run/systemd/system ] && systemctl is-enabled docker-registry >/dev/null 2>&1; then
@@ -360,24 +424,24 @@ ensure_docker_engine() {
     local before; before=$(pkg_version docker.io)
     apt_update
     say "APT: installing docker.io/testing docker-cli/testing (log: $APT_LOG)"
-    local prc=/usr/sbin/policy-rc.d created=0
-    if [ ! -e "$prc" ]; then printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod 0755 "$prc"; created=1; fi
+    services_off
     if ! retry 3 apt-get install -y -q --no-install-recommends -o Acquire::Retries=3 \
             docker.io/testing docker-cli/testing >>"$APT_LOG" 2>&1; then
         warn "docker.io from testing did not install (see $APT_LOG); falling back to trixie's"
-        pkg_ok docker.io "$MIN_DOCKER~" && pkg_ok docker-cli "$MIN_DOCKER~" \
-            || apt_install docker.io/trixie docker-cli/trixie
+        if ! { pkg_ok docker.io "$MIN_DOCKER~" && pkg_ok docker-cli "$MIN_DOCKER~"; }; then
+            apt_install docker.io/trixie docker-cli/trixie
+        fi
     fi
-    [ "$created" = 1 ] && rm -f "$prc"
+    services_on
     [ "$(pkg_version docker.io)" = "$before" ] || DOCKER_PKG_CHANGED=1
 }
 
 ensure_binfmt() {
     say "binfmt: qemu handlers with flag F"
-    local d=/proc/sys/fs/binfmt_misc h
-    if [ ! -e $d/status ]; then
+    local d=$BINFMT_DIR h
+    if [ ! -e "$d/status" ]; then
         info "mounting binfmt_misc"
-        mount -t binfmt_misc binfmt_misc $d || die "cannot mount binfmt_misc on $d"
+        mount -t binfmt_misc binfmt_misc "$d" || die "cannot mount binfmt_misc on $d"
     fi
     for h in $BINFMT_HANDLERS; do
         binfmt_ok "$h" && { info "$h ok"; continue; }
@@ -581,28 +645,66 @@ ensure_seed() {
     fi
 }
 
+# The Python tools live in a virtual environment this script owns (Debian's
+# python3 is externally managed, PEP 668), installed from the hash-pinned lock
+# and rebuilt from scratch when the lock changes, so it holds exactly the lock.
 ensure_python_deps() {
-    local req=$REPO_ROOT/requirements.txt
+    local req=$REPO_ROOT/requirements.txt py=${BAKE_PYTHON:-/usr/bin/python3}
     [ "$SKIP_PYTHON" = 1 ] && return 0
     [ -f "$req" ] || { say "python: no requirements.txt at $REPO_ROOT, skipping"; return 0; }
-    say "python: $(command -v python3) -m pip install -r requirements.txt"
-    local extra=()
-    # Debian's own python3 is externally managed (PEP 668).
-    if python3 -c 'import sys, sysconfig, os; sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
-        extra=(--break-system-packages)
+    say "python: $VENV from requirements.txt (pip --require-hashes)"
+    local stamp=$VENV/.bake-requirements.sha256 want
+    want="$(sha256sum "$req" | awk '{print $1}') $("$py" -c 'import sys; print(sys.version.split()[0])')"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
+        info "up to date"
+    else
+        info "creating $VENV with $py"
+        "$py" -m venv --clear "$VENV" || die "$py -m venv $VENV failed (Debian: apt-get install python3-venv)"
+        local out
+        if ! out=$(retry 3 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+                --root-user-action=ignore --require-hashes -r "$req" 2>&1); then
+            printf '%s\n' "$out" >&2; die "pip install --require-hashes -r $req into $VENV failed"
+        fi
+        [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /'
+        printf '%s\n' "$want" >"$stamp"
     fi
-    local out
-    if ! out=$(retry 3 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${extra[@]}" -r "$req" 2>&1); then
-        printf '%s\n' "$out" >&2; die "pip install -r $req failed"
-    fi
-    [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /'
+    link_venv_commands
 }
+
+# The README's commands stay plain `nox ...`: link them into $BIN_DIR.
+link_venv_commands() {
+    local name target link
+    mkdir -p "$BIN_DIR"
+    for name in $VENV_LINKS; do
+        target=$VENV/bin/$name link=$BIN_DIR/$name
+        [ -x "$target" ] || die "$target missing after installing requirements.txt"
+        [ "$(readlink "$link" 2>/dev/null || true)" = "$target" ] && continue
+        if [ -e "$link" ] || [ -L "$link" ]; then info "replacing $link (not a link to $target)"; fi
+        ln -sfn "$target" "$link"
+        info "linked $link -> $target"
+    done
+    local first; first=$(type -P nox || true)
+    [ "$first" = "$BIN_DIR/nox" ] || warn "nox on PATH is '${first:-none}', not $BIN_DIR/nox: put $BIN_DIR first in PATH"
+}
+
+# A docker CLI found before the packaged one (e.g. a static binary in
+# /usr/local/bin from a machine image) is what users get; say so, and use the
+# packaged one here so the versions checked are the ones installed.
+DOCKER_USED=
+prefer_packaged_docker() {
+    local first; first=$(type -P docker || true)
+    [ -x "$PACKAGED_DOCKER" ] && [ -n "$first" ] && [ "$first" != "$PACKAGED_DOCKER" ] || return 0
+    warn "$first (client $(docker_client "$first")) comes before the packaged $PACKAGED_DOCKER (client $(docker_client "$PACKAGED_DOCKER")) on PATH; this script uses $PACKAGED_DOCKER; remove $first to use it everywhere"
+    docker() { "$PACKAGED_DOCKER" "$@"; }
+    DOCKER_USED=$PACKAGED_DOCKER
+}
+docker_client() { "$1" version --format '{{.Client.Version}}' 2>/dev/null || echo unknown; }
 
 summary() {
     say "Summary"
     local dv="-" bx="-" snap="-" h b reg="not answering" seed="-"
     if docker_ok; then
-        dv="$(docker version --format '{{.Server.Version}}' 2>/dev/null) (client $(docker version --format '{{.Client.Version}}' 2>/dev/null), $(command -v docker))"
+        dv="$(docker version --format '{{.Server.Version}}' 2>/dev/null || true) (client $(docker version --format '{{.Client.Version}}' 2>/dev/null || true), ${DOCKER_USED:-$(type -P docker || true)})"
         snap=$(snapshotter)
     fi
     bx=$(buildx_version); bx=${bx:--}
@@ -610,14 +712,14 @@ summary() {
     for h in $BINFMT_HANDLERS; do
         if binfmt_ok "$h"; then b="$b $h:ok"; else b="$b $h:missing"; fi
     done
-    registry_ok && reg="$REGISTRY_URL ok"
-    registry_ok && seed=$(seed_platforms | paste -sd' ')
+    if registry_ok; then reg="$REGISTRY_URL ok"; seed=$(seed_platforms | paste -sd' '); fi
     info "docker:      $dv"
     info "buildx:      $bx"
     info "snapshotter: ${snap:--}"
     info "binfmt:     $b"
     info "registry:    $reg"
     info "seed image:  $REGISTRY_ADDR/$SEED_REPO:$SEED_TAG [${seed:--}]"
+    info "nox:         $(type -P nox || echo -)"
     if [ -s "$DAEMON_JSON" ]; then info "daemon.json: $(jq -c . "$DAEMON_JSON" 2>/dev/null || cat "$DAEMON_JSON")"; fi
     info "took $(( $(date +%s) - START_TS ))s"
 }
@@ -642,7 +744,7 @@ if [ "$CHECK_ONLY" = 1 ]; then
 fi
 
 DEBIAN_MIRROR=$(mirror_for_suite "$CODENAME") \
-    || die "no 'deb' source for suite $CODENAME found in /etc/apt/sources.list{,.d/*}"
+    || die "no 'deb' source for suite $CODENAME found in $APT_DIR/sources.list{,.d/*}"
 SECURITY_MIRROR=$(mirror_for_suite "$SEED_SUITE-security" || true)
 say "Debian $CODENAME host, mirror $DEBIAN_MIRROR"
 
@@ -650,6 +752,7 @@ ensure_apt_suites "$CODENAME"
 # New or changed suites need fresh indexes (otherwise only when installing).
 [ "$APT_SOURCES_CHANGED" = 1 ] && apt_update
 ensure_packages
+prefer_packaged_docker
 ensure_binfmt
 
 SEED=0

@@ -225,7 +225,9 @@ def test_nox_lists_the_catalogue_as_json() -> None:
     expected = {s.name: s for s in sessions.catalogue(TINY) if {"build", "ci"} & set(s.tags)}
     # The family's sessions, then this repository's own chores from its noxfile.
     assert list(listed) == [*expected, "tests", "setup-host"]
-    assert listed["lint"]["description"].startswith("hadolint, ruff check, ruff format, mypy")
+    assert listed["lint"]["description"].startswith(
+        "hadolint, shellcheck, ruff check, ruff format, mypy"
+    )
     for name, item in listed.items():
         if name not in expected or name == "lint":
             continue
