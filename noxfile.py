@@ -21,6 +21,7 @@ import nox
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
 from bake import lint, nox_sessions  # noqa: E402
+from tests import lockfile  # noqa: E402
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent
@@ -32,6 +33,7 @@ nox_sessions.register(
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy"],
         *lint.workflow_commands(ROOT),  # actionlint and zizmor on .github/workflows
+        [PYTHON, "-m", "tests.lockfile"],  # the locks still say what pyproject.toml asks
     ],
 )
 
@@ -40,6 +42,14 @@ nox_sessions.register(
 def tests(session: nox.Session) -> None:
     """Run the pytest suite (docker tests skip without a daemon, fail if CI=true)"""
     session.run(PYTHON, "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False, tags=["deps"], default=False)
+def lock(session: nox.Session) -> None:
+    """Re-lock requirements*.txt from pyproject.toml with uv (-- --upgrade: newest releases)"""
+    for name in lockfile.LOCKS:
+        session.run(*lockfile.compile_command(name), "--quiet", *session.posargs, external=True)
+    session.run(PYTHON, "-m", "tests.lockfile")
 
 
 @nox.session(python=False, tags=["bench"], default=False)
