@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from bake import pipeline, smoke
 from tests.ci import in_ci
+from tests.fuzzing import outcomes  # noqa: F401 (the fixture of every property test)
 
 DOCKER_MARKERS = ("docker", "e2e")
 
@@ -75,8 +76,8 @@ def reference_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
     firefox's local ref and every outcome. Shared by the reference-family test and the
     end-to-end desktop test."""
     options = pipeline.Options.from_env(os.environ)
-    outcomes: list[smoke.Outcome] = []
+    results: list[smoke.Outcome] = []
     for selection in ("base", "firefox"):
         plan = pipeline.make_plan(REPO / "family.yaml", selection, options=options, env=os.environ)
-        outcomes += pipeline.test(plan)
-    return plan.refs(plan.family.image("firefox"))[0], tuple(outcomes)
+        results += pipeline.test(plan)
+    return plan.refs(plan.family.image("firefox"))[0], tuple(results)
