@@ -40,8 +40,17 @@ nox_sessions.register(
 
 @nox.session(python=False, tags=["tests", "ci"], default=True)
 def tests(session: nox.Session) -> None:
-    """Run the pytest suite (docker tests skip without a daemon, fail if CI=true)"""
-    session.run(PYTHON, "-m", "pytest", *session.posargs)
+    """Run the pytest suite but its slow tests (docker tests skip without a daemon, fail if CI=true)"""
+    # Any exit but 0 fails the session, 5 (no test collected) included: a run that selects
+    # nothing is not a green run (tests/integration/test_ci_rule.py).
+    session.run(PYTHON, "-m", "pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session(name="tests-slow", python=False, tags=["slow"], default=False)
+def tests_slow(session: nox.Session) -> None:
+    """The slow tests and every property test with the long hypothesis profile (weekly CI)"""
+    profile = ["--hypothesis-profile", "long"]
+    session.run(PYTHON, "-m", "pytest", "-m", "slow or hypothesis", *profile, *session.posargs)
 
 
 @nox.session(python=False, tags=["deps"], default=False)

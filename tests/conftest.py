@@ -24,12 +24,21 @@ from tests.fuzzing import outcomes  # noqa: F401 (the fixture of every property 
 DOCKER_MARKERS = ("docker", "e2e")
 
 # Hypothesis example budgets: "dev" on a developer's machine, "ci" under CI, "long" for a
-# hunt (pytest --hypothesis-profile long). Property tests scale their own count from
-# settings.default (tests/ci.py:examples), because each example may run buildx.
+# hunt (pytest --hypothesis-profile long; nox -s tests-slow). Property tests scale their
+# own count from settings.default (tests/ci.py:examples), because each example may run
+# buildx. Under CI the examples are the same every run (derandomize: a red run is red
+# again on a laptop) and a failure prints the blob that replays it (@reproduce_failure);
+# a hunt is random but prints its blob too.
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 settings.register_profile("dev", max_examples=60, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("ci", max_examples=200, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("long", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    print_blob=True,
+    **_COMMON,  # type: ignore[arg-type]
+)
+settings.register_profile("long", max_examples=2000, print_blob=True, **_COMMON)  # type: ignore[arg-type]
 settings.load_profile("ci" if in_ci() else "dev")
 
 

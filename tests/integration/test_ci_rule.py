@@ -160,3 +160,18 @@ def test_nox_shows_a_bad_family_file_as_one_line(tmp_path: Path) -> None:
         )
         assert proc.stderr == same.stderr  # the same one line as python -m bake
     assert shutil.which("nox")
+
+
+def test_a_run_that_collects_no_test_fails() -> None:
+    """pytest exits 5 when nothing is collected (a wrong path, a marker that selects
+    nothing): `nox -s tests`, and so .ci/run, fails instead of passing on zero tests."""
+    ci.require_tool("nox")
+    proc = subprocess.run(
+        ["nox", "-s", "tests", "--", "tests/unit/test_host.py", "-k", "no_such_test"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode != 0, proc.stderr
+    assert "failed with exit code 5" in proc.stderr, proc.stderr
+    assert "Session tests failed." in proc.stderr
