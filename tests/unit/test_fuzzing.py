@@ -9,16 +9,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.fuzzing import GENERATED, MINIMUM, REJECTED, Outcomes
+from tests.fuzzing import GENERATED, JUDGED_FROM, MINIMUM, REJECTED, Outcomes
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_share_of_generated_examples_decides() -> None:
-    assert MINIMUM == 0.4
-    assert Outcomes(counts=Counter({GENERATED: 2, REJECTED: 3})).problem() is None
-    problem = Outcomes(counts=Counter({GENERATED: 1, REJECTED: 2})).problem()
-    assert problem is not None and problem.startswith("only 1 of 3 examples (33%) were generated")
+    assert MINIMUM == 0.4 and JUDGED_FROM == 30
+    assert Outcomes(counts=Counter({GENERATED: 20, REJECTED: 30})).problem() is None
+    problem = Outcomes(counts=Counter({GENERATED: 10, REJECTED: 20})).problem()
+    assert problem is not None
+    assert problem.startswith("only 10 of 30 examples (33%) were generated, fewer than 40%")
+    assert Outcomes(counts=Counter({GENERATED: 1, REJECTED: 28})).problem() is None  # too few
     assert "no example was recorded" in str(Outcomes().problem())
 
 
@@ -27,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 SETTINGS = settings(
-    max_examples=20,
+    max_examples=40,
     database=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
@@ -63,5 +65,5 @@ def test_a_dead_fuzzer_fails_and_a_live_one_passes(tmp_path: Path) -> None:
     out = proc.stdout
     assert proc.returncode == 1, out
     assert "2 passed, 1 error" in out, out
-    assert "ERROR test_planted.py::test_dead - Failed: only 0 of 20 examples (0%)" in out, out
+    assert "ERROR test_planted.py::test_dead - Failed: only 0 of 40 examples (0%)" in out, out
     assert "PASSED test_planted.py::test_alive" in out, out
