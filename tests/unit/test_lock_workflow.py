@@ -1,10 +1,14 @@
 """The weekly lock workflow (.github/workflows/lock.yml): new packages run only in the
 read-only job, the job that writes installs nothing, and the files it proposes are the
-locks tests/lockfile.py checks. (`nox -s lint` runs actionlint and zizmor on it.)"""
+locks tests/lockfile.py checks; its pull-request step, rehearsed in bash against a local
+origin with a recording gh, pushes and proposes a changed lock once and nothing else.
+(`nox -s lint` runs actionlint and zizmor on it.)"""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +79,72 @@ def test_actions_are_pinned_by_commit_and_runs_have_no_expressions() -> None:
     for job in workflow.load(WORKFLOW)["jobs"].values():
         for run in _runs(job):
             assert "${{" not in run, run
+
+
+GH = """\
+#!/bin/sh
+echo "gh $*" >> "$GH_LOG"
+if [ "$1 $2" = "pr list" ]; then cat "$GH_OPEN"; fi
+"""
+
+
+def _rehearse_propose(tmp_path: Path, change: bool, open_pr: str = "") -> tuple[str, str]:
+    """The propose step in bash -e, as GitHub runs it: a checkout of a repository whose
+    origin is a local bare one, the downloaded locks over it, gh a recording stand-in."""
+    origin, work, bin_dir = tmp_path / "origin.git", tmp_path / "work", tmp_path / "bin"
+    git = ["git", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", "--bare", str(origin)], check=True)
+    subprocess.run([*git, "clone", "-q", str(origin), str(work)], check=True, capture_output=True)
+    for name in lockfile.LOCKS:
+        (work / name).write_text(f"{name} as locked\n")
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", *ident, "-C", str(work), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(work), "commit", "-qm", "x"], check=True)
+    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "HEAD:main"], check=True)
+    if change:
+        (work / "requirements.txt").write_text("requirements.txt re-locked\n")
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "open").write_text(open_pr)
+    flow = workflow.load(WORKFLOW)
+    (step,) = [s for s in flow["jobs"]["propose"]["steps"] if "run" in s]
+    env = {
+        **os.environ,
+        **flow["env"],
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GH_TOKEN": "t",
+        "BASE": "main",
+        "GH_LOG": str(tmp_path / "gh.log"),
+        "GH_OPEN": str(tmp_path / "open"),
+        "HOME": str(tmp_path),  # the step's git config stays in this test
+    }
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    log = (tmp_path / "gh.log").read_text() if (tmp_path / "gh.log").exists() else ""
+    branch = subprocess.run(
+        ["git", "-C", str(origin), "show", "lock/weekly:requirements.txt"],
+        capture_output=True,
+        text=True,
+    )
+    return log, branch.stdout
+
+
+def test_a_changed_lock_is_pushed_and_proposed(tmp_path: Path) -> None:
+    log, pushed = _rehearse_propose(tmp_path, change=True)
+    assert pushed == "requirements.txt re-locked\n"
+    assert log.splitlines()[0] == "gh auth setup-git"
+    assert "gh pr create --base main --head lock/weekly" in log
+
+
+def test_an_open_pull_request_is_updated_not_doubled(tmp_path: Path) -> None:
+    log, pushed = _rehearse_propose(tmp_path, change=True, open_pr="7\n")
+    assert pushed == "requirements.txt re-locked\n"
+    assert "gh pr list --head lock/weekly" in log and "pr create" not in log
+
+
+def test_a_current_lock_proposes_nothing(tmp_path: Path) -> None:
+    log, pushed = _rehearse_propose(tmp_path, change=False)
+    assert log == "" and pushed == ""
