@@ -39,7 +39,13 @@ settings.register_profile(
     print_blob=True,
     **_COMMON,  # type: ignore[arg-type]
 )
-settings.register_profile("long", max_examples=2000, print_blob=True, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    derandomize=False,
+    print_blob=True,
+    **_COMMON,  # type: ignore[arg-type]
+)
 settings.load_profile("ci" if in_ci() else "dev")
 
 
