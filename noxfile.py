@@ -23,6 +23,7 @@ import nox
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
 from bake import lint, nox_sessions  # noqa: E402
+from tests import lockfile  # noqa: E402
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent
@@ -42,14 +43,32 @@ nox_sessions.register(
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "-m", "mypy"],
         *lint.workflow_commands(ROOT),  # actionlint and zizmor on .github/workflows
+        [PYTHON, "-m", "tests.lockfile"],  # the locks still say what pyproject.toml asks
     ],
 )
 
 
 @nox.session(python=False, tags=["tests", "ci"], default=True)
 def tests(session: nox.Session) -> None:
-    """Run the pytest suite (docker tests skip without a daemon, fail if CI=true)"""
-    session.run(PYTHON, "-m", "pytest", *session.posargs)
+    """Run the pytest suite but its slow tests (docker tests skip without a daemon, fail if CI=true)"""
+    # Any exit but 0 fails the session, 5 (no test collected) included: a run that selects
+    # nothing is not a green run (tests/integration/test_ci_rule.py).
+    session.run(PYTHON, "-m", "pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session(name="tests-slow", python=False, tags=["slow"], default=False)
+def tests_slow(session: nox.Session) -> None:
+    """The slow tests and every property test with the long hypothesis profile (weekly CI)"""
+    profile = ["--hypothesis-profile", "long"]
+    session.run(PYTHON, "-m", "pytest", "-m", "slow or hypothesis", *profile, *session.posargs)
+
+
+@nox.session(python=False, tags=["deps"], default=False)
+def lock(session: nox.Session) -> None:
+    """Re-lock requirements*.txt from pyproject.toml with uv (-- --upgrade: newest releases)"""
+    for name in lockfile.LOCKS:
+        session.run(*lockfile.compile_command(name), "--quiet", *session.posargs, external=True)
+    session.run(PYTHON, "-m", "tests.lockfile")
 
 
 @nox.session(python=False, tags=["bench"], default=False)

@@ -5,7 +5,8 @@ Why each guard exists: PyYAML's composer recurses per nesting level (deep input 
 RecursionError, libyaml's in a crash), a 10 MB file takes a minute in pure Python, a
 non-UTF-8 byte or a control character raises errors without the file's line, ``!!binary``
 and friends construct values no image label can hold, and PyYAML keeps the last of two
-equal keys without a word. libyaml's C parser is used where present (same line numbers).
+equal keys without a word. libyaml's C parser is used where present (same line numbers);
+its own nesting limit is reported as ours (``_check_depth``).
 """
 
 from __future__ import annotations
@@ -28,25 +29,32 @@ ALLOWED_TAGS = frozenset(
     _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")
 ) | {_CORE + "timestamp"}
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _loader(base: Any) -> Any:
+    """``base`` (PyYAML's C or pure-Python SafeLoader) with the duplicate-key check."""
+
+    class Loader(base):  # type: ignore[misc]
+        """A SafeLoader refusing duplicate keys; merge keys (<<) work."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _CORE + "merge":
+                    continue  # merged keys may be overridden by the mapping's own
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _error(key_node, "expected a plain key, got a list or mapping as a key")
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    message = f"duplicate key {key!r} (first defined on line {seen[key]})"
+                    raise _error(key_node, message)
+                seen[key] = key_node.start_mark.line + 1
+            return dict(super().construct_mapping(node, deep=deep))
+
+    return Loader
 
 
-class _Loader(_Base):  # type: ignore[misc]
-    """The C (or Python) SafeLoader, refusing duplicate keys; merge keys (<<) work."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _CORE + "merge":
-                continue  # merged keys may be overridden by the mapping's own
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _error(key_node, "expected a plain key, got a list or mapping as a key")
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                message = f"duplicate key {key!r} (first defined on line {seen[key]})"
-                raise _error(key_node, message)
-            seen[key] = key_node.start_mark.line + 1
-        return dict(super().construct_mapping(node, deep=deep))
+_PyLoader: Any = _loader(yaml.SafeLoader)  # pure Python: reads no further than it must
+_Loader: Any = _loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's when present
 
 
 def _error(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
@@ -99,9 +107,30 @@ def _line(mark: Any) -> int | None:
 
 
 def _check_depth(file: str, text: str) -> None:
+    """No level deeper than MAX_DEPTH, said in our words whichever parser notices first.
+
+    libyaml (PyYAML >= 6.0.4 bundles one with a nesting limit of its own) scans far ahead
+    of the events in flow style and may stop a deep ``[[[…`` with its own error before
+    the events get deep enough for ours. So when it fails, the pure-Python parser, which
+    reads only as far as it must, reads the text up to that line: if the nesting is what
+    is wrong, it stops at MAX_DEPTH; if not, libyaml's error stands.
+    """
+    try:
+        _walk_depth(file, text, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if _Loader is not _PyLoader and exc.problem_mark is not None:
+            lines = text.splitlines(keepends=True)[: exc.problem_mark.line + 1]
+            try:
+                _walk_depth(file, "".join(lines), _PyLoader)
+            except yaml.YAMLError:
+                pass  # the cut text may end mid-construct: libyaml's error stands
+        raise
+
+
+def _walk_depth(file: str, text: str, loader: Any) -> None:
     """Walk the parse events (no recursion) and stop at the first level too deep."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:

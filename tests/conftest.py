@@ -17,18 +17,35 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bake import pipeline, smoke
+from bake import host, pipeline, smoke
+from bake.family import load_family
 from tests.ci import in_ci
+from tests.fuzzing import outcomes  # noqa: F401 (the fixture of every property test)
 
 DOCKER_MARKERS = ("docker", "e2e")
 
 # Hypothesis example budgets: "dev" on a developer's machine, "ci" under CI, "long" for a
-# hunt (pytest --hypothesis-profile long). Property tests scale their own count from
-# settings.default (tests/ci.py:examples), because each example may run buildx.
+# hunt (pytest --hypothesis-profile long; nox -s tests-slow). Property tests scale their
+# own count from settings.default (tests/ci.py:examples), because each example may run
+# buildx. Under CI the examples are the same every run (derandomize: a red run is red
+# again on a laptop) and a failure prints the blob that replays it (@reproduce_failure);
+# a hunt is random but prints its blob too.
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 settings.register_profile("dev", max_examples=60, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("ci", max_examples=200, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("long", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    print_blob=True,
+    **_COMMON,  # type: ignore[arg-type]
+)
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    derandomize=False,
+    print_blob=True,
+    **_COMMON,  # type: ignore[arg-type]
+)
 settings.load_profile("ci" if in_ci() else "dev")
 
 
@@ -68,15 +85,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _firefox(platforms: tuple[str, ...] = ()) -> tuple[str, tuple[smoke.Outcome, ...]]:
+    """`test-base` then `test-firefox` on the reference family, for real (every platform,
+    or ``platforms``): built and smoke-tested, under QEMU when foreign (the second build
+    reuses the base). Firefox's local ref and every outcome."""
+    options = pipeline.Options.from_env(os.environ)
+    results: list[smoke.Outcome] = []
+    for selection in ("base", "firefox"):
+        plan = pipeline.make_plan(
+            REPO / "family.yaml", selection, options=options, env=os.environ, platforms=platforms
+        )
+        results += pipeline.test(plan)
+    return plan.refs(plan.family.image("firefox"))[0], tuple(results)
+
+
 @pytest.fixture(scope="session")
 def reference_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
-    """`test-base` then `test-firefox` on the reference family, for real: both built for
-    every platform and smoke-tested under QEMU (the second build reuses the base). Returns
-    firefox's local ref and every outcome. Shared by the reference-family test and the
-    end-to-end desktop test."""
-    options = pipeline.Options.from_env(os.environ)
-    outcomes: list[smoke.Outcome] = []
-    for selection in ("base", "firefox"):
-        plan = pipeline.make_plan(REPO / "family.yaml", selection, options=options, env=os.environ)
-        outcomes += pipeline.test(plan)
-    return plan.refs(plan.family.image("firefox"))[0], tuple(outcomes)
+    """Base and firefox for all three platforms (the slow reference-family test)."""
+    return _firefox()
+
+
+@pytest.fixture(scope="session")
+def native_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
+    """Base and firefox for this machine's own platform only: what the end-to-end desktop
+    test runs, whose checks do not depend on the platform (three platforms under QEMU are
+    the slow reference-family test's, and the tiny family's in the default run)."""
+    platforms = load_family(REPO / "family.yaml").config.platforms
+    native = [p for p in platforms if p not in host.foreign_platforms(platforms)]
+    assert native, f"this machine runs none of {platforms} natively"
+    return _firefox((native[0],))

@@ -66,22 +66,70 @@ def _reads_ci(node: ast.AST) -> bool:
     return False
 
 
+# The rule itself: where skips and CI lookups may live (paths relative to tests/).
+ALLOWED = {"ci.py", "conftest.py", "integration/test_ci_rule.py", "unit/test_conftest.py"}
+SKIPS = ("pytest.skip", "pytest.mark.skipif", "pytest.importorskip")
+
+
+def offenders(tests: Path) -> set[str]:
+    """Every skip or CI lookup outside ALLOWED, in every .py file under ``tests`` (all
+    folders deep)."""
+    found: set[str] = set()
+    for path in sorted(tests.rglob("*.py")):
+        name = path.relative_to(tests).as_posix()
+        if name in ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, (ast.Attribute, ast.Call)):
+                text = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+                if text in SKIPS:
+                    found.add(f"{name}:{node.lineno}: {text}")
+            if _reads_ci(node):
+                found.add(f"{name}:{getattr(node, 'lineno', 0)}: reads CI itself")
+    return found
+
+
 def test_no_test_skips_around_the_rule() -> None:
     """skipif, pytest.skip and CI lookups live in tests/ci.py (and the docker hook of
     conftest.py), so no test can skip under CI by its own rule."""
-    allowed = {"ci.py", "conftest.py", "test_ci_rule.py", "test_conftest.py"}  # the rule itself
-    offenders: set[str] = set()
-    for path in sorted(TESTS.glob("*.py")):
-        if path.name in allowed:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, (ast.Attribute, ast.Call)):
-                text = ast.unparse(node.func if isinstance(node, ast.Call) else node)
-                if text in ("pytest.skip", "pytest.mark.skipif", "pytest.importorskip"):
-                    offenders.add(f"{path.name}:{node.lineno}: {text}")
-            if _reads_ci(node):
-                offenders.add(f"{path.name}:{getattr(node, 'lineno', 0)}: reads CI itself")
-    assert not offenders, "use tests.ci.unavailable/require_tool: " + ", ".join(sorted(offenders))
+    found = offenders(TESTS)
+    assert not found, "use tests.ci.unavailable/require_tool: " + ", ".join(sorted(found))
+    scanned = {p.relative_to(TESTS).as_posix() for p in TESTS.rglob("*.py")}
+    assert {"unit/test_host.py", "integration/test_fuzz_family.py"} <= scanned
+
+
+SKIPPING_TEST = """\
+import os
+
+import pytest
+
+
+def test_needs_a_tool() -> None:
+    if os.environ.get("CI"):
+        pytest.skip("no tool here")
+"""
+
+
+def test_the_rule_catches_a_skip_in_a_subfolder(tmp_path: Path) -> None:
+    """Planted: a test deep in a subfolder that skips under CI=true. pytest calls it a
+    skip, not a failure (exit 0: green); the rule names the file, line and call."""
+    tests = tmp_path / "tests"
+    planted = tests / "integration" / "deeper" / "test_planted.py"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(SKIPPING_TEST)
+    (tests / "test_top.py").write_text("def test_ok() -> None:\n    assert True\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", str(tests)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "CI": "true"},
+    )
+    assert proc.returncode == 0 and "1 passed, 1 skipped" in proc.stdout, proc.stdout
+    assert offenders(tests) == {
+        "integration/deeper/test_planted.py:7: reads CI itself",
+        "integration/deeper/test_planted.py:8: pytest.skip",
+    }
 
 
 def test_nox_shows_a_bad_family_file_as_one_line(tmp_path: Path) -> None:
@@ -112,3 +160,18 @@ def test_nox_shows_a_bad_family_file_as_one_line(tmp_path: Path) -> None:
         )
         assert proc.stderr == same.stderr  # the same one line as python -m bake
     assert shutil.which("nox")
+
+
+def test_a_run_that_collects_no_test_fails() -> None:
+    """pytest exits 5 when nothing is collected (a wrong path, a marker that selects
+    nothing): `nox -s tests`, and so .ci/run, fails instead of passing on zero tests."""
+    ci.require_tool("nox")
+    proc = subprocess.run(
+        ["nox", "-s", "tests", "--", "tests/unit/test_host.py", "-k", "no_such_test"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode != 0, proc.stderr
+    assert "failed with exit code 5" in proc.stderr, proc.stderr
+    assert "Session tests failed." in proc.stderr

@@ -105,11 +105,13 @@ def _docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.
 @pytest.fixture(scope="module")
 def e2e_image(request: pytest.FixtureRequest) -> str:
     """The image under test: ``BAKE_E2E_IMAGE``, else the reference firefox image, built
-    and smoke-tested for every platform by the session fixture ``reference_firefox``.
-    (A missing Docker daemon is handled by tests/conftest.py.)"""
+    and smoke-tested for this machine's platform by the session fixture ``native_firefox``
+    (what is tested here does not depend on the platform). (A missing Docker daemon is
+    handled by tests/conftest.py.)"""
     if IMAGE:
         return IMAGE
-    ref, _ = request.getfixturevalue("reference_firefox")
+    ref, outcomes = request.getfixturevalue("native_firefox")
+    assert outcomes and all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
     return ref
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bake import host, sessions
+from bake import platforms as bake_platforms
 from bake.errors import PipelineError
 from bake.naming import VARIABLES
 from tests.localregistry import (
@@ -62,9 +63,29 @@ def _content_digest(path: str) -> str:
 
 
 def test_host_is_ready_for_the_pipeline() -> None:
-    host.check_build_host()
-    host.check_binfmt(("linux/amd64", "linux/arm64", "linux/arm/v7"))
-    host.check_registry(f"{REGISTRY}/anything")
+    """The checks pass, and what they vouch for is true when looked at directly: a
+    buildx >= 0.29, the containerd image store, an enabled QEMU handler with the F flag
+    for every foreign platform, and a registry answering /v2/."""
+    platforms = ("linux/amd64", "linux/arm64", "linux/arm/v7")
+    assert host.check_build_host() is None
+    assert host.check_binfmt(platforms) is None
+    assert host.check_registry(f"{REGISTRY}/anything") is None
+
+    def docker(*args: str) -> str:
+        return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
+
+    buildx = host.parse_buildx_version(docker("buildx", "version"))
+    assert buildx is not None and buildx >= (0, 29), buildx
+    assert "io.containerd.snapshotter.v1" in docker("info", "--format", "{{json .DriverStatus}}")
+    foreign = host.foreign_platforms(platforms)
+    assert len(foreign) == 2  # two of the three need QEMU on any of their CPUs
+    for platform in foreign:
+        handler = host.BINFMT_ROOT / bake_platforms.get(platform).qemu_handler
+        lines = handler.read_text().splitlines()
+        assert lines[0] == "enabled", (handler, lines)
+        flags = next(line for line in lines if line.startswith("flags:"))
+        assert "F" in flags.split(":", 1)[1], (handler, flags)
+    assert get("")[0] == 200
 
 
 def test_push_all_builds_tests_pushes_and_the_registry_holds_exact_indexes(namespace: str) -> None:

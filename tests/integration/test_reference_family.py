@@ -1,6 +1,11 @@
 """The reference family for real: base, firefox and chromium built for amd64, arm64 and
-arm/v7 and every smoke test run under QEMU, as `nox -s test-<name>` does (CI's budget
-allows these; the whole family is `nox -s test-all`)."""
+arm/v7 and every smoke test run under QEMU, as `nox -s test-<name>` does (the whole
+family is `nox -s test-all`).
+
+Slow: a cold build of the three takes well over half of CI's 40-minute budget on a 2-core
+machine, so these run in `nox -s tests-slow` (weekly). The default run keeps the same
+pipeline on three platforms with the tiny and YAML-app families, and the desktop
+end-to-end test on firefox built for the machine's own platform."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import pytest
 
 from bake import pipeline, smoke
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 def test_firefox_passes_every_check_on_every_platform(

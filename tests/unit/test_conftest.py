@@ -54,3 +54,13 @@ def test_in_ci_a_missing_docker_fails(tmp_path: Path, ci: str) -> None:
     assert proc.returncode == 1, proc.stdout
     assert "1 passed, 1 error" in proc.stdout
     assert "CI=true and this test needs Docker" in proc.stdout
+
+
+def test_ci_examples_are_reproducible() -> None:
+    """Under CI the same examples every run, and a failure prints its replay blob."""
+    from hypothesis import settings
+
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.print_blob and ci.deadline is None
+    long = settings.get_profile("long")
+    assert not long.derandomize and long.print_blob  # a hunt: new examples, replayable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import socket
 import threading
@@ -82,9 +83,13 @@ def test_local_registry() -> None:
 
 
 @pytest.fixture
-def registry_server() -> Iterator[int]:
+def registry_server() -> Iterator[tuple[int, list[str]]]:
+    """A registry stand-in answering /v2/; its port and the paths it was asked for."""
+    asked: list[str] = []
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            asked.append(self.path)
             self.send_response(200 if self.path == "/v2/" else 404)
             self.end_headers()
 
@@ -94,13 +99,17 @@ def registry_server() -> Iterator[int]:
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_address[1]
+    yield server.server_address[1], asked
     server.shutdown()
     server.server_close()
 
 
-def test_check_registry_accepts_a_local_registry_that_answers(registry_server: int) -> None:
-    host.check_registry(f"127.0.0.1:{registry_server}/ns")
+def test_check_registry_accepts_a_local_registry_that_answers(
+    registry_server: tuple[int, list[str]],
+) -> None:
+    port, asked = registry_server
+    assert host.check_registry(f"127.0.0.1:{port}/ns") is None
+    assert asked == ["/v2/"], "the check asks the registry API, once"
 
 
 def test_check_registry_fails_with_a_hint_when_nothing_listens() -> None:
@@ -111,8 +120,19 @@ def test_check_registry_fails_with_a_hint_when_nothing_listens() -> None:
         host.check_registry(f"127.0.0.1:{port}/ns", timeout=2)
 
 
-def test_check_registry_does_not_probe_remote_registries() -> None:
+def test_check_registry_does_not_probe_remote_registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[object] = []
+
+    def urlopen(*args: object, **_: object) -> contextlib.nullcontext[None]:
+        opened.append(args)
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(host.urllib.request, "urlopen", urlopen)
     host.check_registry("ghcr.io/example/neko")
+    host.check_registry("registry.example:5000/x")
+    assert opened == [], "a remote registry was probed"
+    host.check_registry("localhost:5000/x")  # the stand-in records a local one
+    assert opened == [("http://localhost:5000/v2/",)]
 
 
 def _stub_docker(monkeypatch: pytest.MonkeyPatch, answers: dict[str, str | Exception]) -> None:
