@@ -178,7 +178,7 @@ PYTHON_LINT = [
 ]
 WORKFLOW_LINT = [
     ["actionlint", ".github/workflows/images.yml"],
-    ["zizmor", "--offline", "--no-progress", ".github/workflows/images.yml"],
+    ["zizmor", "--offline", "--no-progress", "--persona", "auditor", ".github/workflows/images.yml"],
 ]
 # Linked targets check against a stand-in parent until buildx resolves target: links.
 BAKE_CHECK = [
