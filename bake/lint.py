@@ -30,6 +30,7 @@ __all__ = [
 
 CHECK_STAND_IN = "docker-image://debian:bookworm-slim"
 WORKFLOWS = Path(".github") / "workflows"
+DEPENDABOT = Path(".github") / "dependabot.yml"
 # Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
 # asks Docker Hub for docker/dockerfile:1.8 and fails this way where that is out of reach.
 _NO_LINT_FRONTEND = "unsupported request frontend.lint"
@@ -85,7 +86,10 @@ def workflow_commands(root: Path) -> list[list[str]]:
     )
     if not files:
         return []
-    return [["actionlint", *files], ["zizmor", "--offline", "--no-progress", "--persona", "auditor", *files]]
+    # zizmor also audits Dependabot's configuration (e.g. that updates have a cooldown).
+    configs = [str(DEPENDABOT)] if (root / DEPENDABOT).is_file() else []
+    zizmor = ["zizmor", "--offline", "--no-progress", "--persona", "auditor"]
+    return [["actionlint", *files], [*zizmor, *files, *configs]]
 
 
 def lint(

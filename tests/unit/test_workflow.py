@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests import workflow
 
@@ -289,3 +290,12 @@ def test_job_calls_only_nox_and_bake(flow: dict[str, Any]) -> None:
         for step in job["steps"]:
             for line in step.get("run", "").splitlines():
                 assert allowed.match(line.strip()), line
+
+
+def test_dependabot_updates_the_pinned_actions_and_the_lock_after_a_cooldown() -> None:
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    for update in updates.values():
+        assert update["directory"] == "/"
+        assert update["cooldown"]["default-days"] >= 3
