@@ -265,7 +265,7 @@ case "$2" in
     shift 2
     for pkg in "$@"; do
       case $pkg in -*) continue ;; esac
-      files=$(/usr/bin/dpkg -L "$pkg" 2>/dev/null | /usr/bin/grep -E '^/(usr/)?s?bin/') || {
+      files=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg -L "$pkg" 2>/dev/null | /usr/bin/grep -E '^/(usr/)?s?bin/') || {
         echo "E: $pkg: the rehearsal installs what this host has, and it has no $pkg" >&2
         exit 100
       }

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bake.naming import VARIABLES
 from tests import workflow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -123,8 +124,16 @@ def test_tags_follow_the_trigger(
 ) -> None:
     out = resolve(flow, tmp_path, contexts(event, ref))
     assert (out["tag"], out["version"], out["refresh"]) == (tag, version, "false")
-    env = {k: workflow.interpolate(v, contexts(event, ref)) for k, v in flow["env"].items()}
-    assert env["SHA"] == SHA
+    for job in ("build", "merge", "refresh"):
+        env = flow["jobs"][job]["env"]
+        assert workflow.interpolate(env["SHA"], contexts(event, ref)) == SHA
+
+
+def test_the_lint_job_sees_no_bake_variable(flow: dict[str, Any]) -> None:
+    """Its unit tests read REGISTRY, TAG, SHA … from the environment: none may be set."""
+    names = {v.name for v in VARIABLES} | {"SINCE", "SELECTION"}
+    assert not names & set(flow["env"])
+    assert "env" not in flow["jobs"]["lint"]
 
 
 def test_a_fork_publishes_to_its_own_lower_cased_ghcr_namespace(
