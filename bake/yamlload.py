@@ -101,14 +101,20 @@ def _line(mark: Any) -> int | None:
 def _check_depth(file: str, text: str) -> None:
     """Walk the parse events (no recursion) and stop at the first level too deep."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                message = f"nested more than {MAX_DEPTH} levels deep"
-                raise ConfigError(file, "", message, _line(event.start_mark))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    message = f"nested more than {MAX_DEPTH} levels deep"
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ConfigError(file, "", message, _line(event.start_mark))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML >= 6.0.3 limits flow nesting itself while scanning ahead: the same verdict.
+        if "maximum nesting depth" not in (exc.problem or ""):
+            raise
+        raise ConfigError(file, "", message, _line(exc.problem_mark)) from None
 
 
 def _check_nodes(file: str, root: yaml.Node | None) -> None:

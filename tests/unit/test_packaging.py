@@ -6,6 +6,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from bake import sbom
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,20 +18,43 @@ def _pyproject() -> dict[str, object]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _requirements(name: str) -> list[str]:
-    lines = (ROOT / name).read_text().splitlines()
-    entries = [line.split("#")[0].strip() for line in lines]
-    return [entry for entry in entries if entry and not entry.startswith("-r ")]
+def _pins(name: str) -> dict[str, tuple[str, int]]:
+    """A hash lock (``uv pip compile --generate-hashes``): name → (version, hash count)."""
+    pins: dict[str, tuple[str, int]] = {}
+    current = ""
+    for line in (ROOT / name).read_text().splitlines():
+        entry = line.split("#")[0].strip()
+        if "==" in entry and not line.startswith(" "):
+            current, _, version = entry.split(";")[0].rstrip(" \\").partition("==")
+            current = canonicalize_name(current)
+            pins[current] = (version.strip(), 0)
+        elif entry.startswith("--hash=sha256:") and current:
+            version, hashes = pins[current]
+            pins[current] = (version, hashes + 1)
+    return pins
 
 
-def test_requirements_files_are_the_runtime_dependencies_and_the_test_extra() -> None:
+def test_the_locks_pin_every_dependency_with_hashes() -> None:
+    """requirements-runtime.txt locks the runtime dependencies, requirements.txt those and
+    the test extra: every pin exact, with hashes, and within pyproject's ranges."""
     project = _pyproject()["project"]
     assert isinstance(project, dict)
-    assert _requirements("requirements-runtime.txt") == project["dependencies"]
-    assert _requirements("requirements.txt") == project["optional-dependencies"]["test"]
-    assert "-r requirements-runtime.txt" in (ROOT / "requirements.txt").read_text()
-    runtime = {d.split(">")[0].split("<")[0].lower() for d in project["dependencies"]}
-    assert runtime == {"nox", "python-hcl2", "pyyaml"}
+    runtime, everything = _pins("requirements-runtime.txt"), _pins("requirements.txt")
+    direct = {
+        "requirements-runtime.txt": project["dependencies"],
+        "requirements.txt": [*project["dependencies"], *project["optional-dependencies"]["test"]],
+    }
+    for name, pins in (("requirements-runtime.txt", runtime), ("requirements.txt", everything)):
+        assert pins and all(hashes for _, hashes in pins.values()), name
+        for text in direct[name]:
+            wanted = Requirement(text)
+            version, _ = pins[canonicalize_name(wanted.name)]
+            assert wanted.specifier.contains(version, prereleases=True), (name, text, version)
+    assert {k: v[0] for k, v in runtime.items()} == {
+        k: everything[k][0] for k in runtime
+    }  # the same versions in both locks
+    names = {Requirement(d).name.lower() for d in project["dependencies"]}
+    assert names == {"nox", "python-hcl2", "pyyaml"}
 
 
 def test_console_script_license_and_metadata() -> None:
