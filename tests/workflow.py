@@ -170,6 +170,26 @@ def _uses(step: dict[str, Any], contexts: Mapping[str, Any], ctx: Context) -> No
         ctx.overrides["VIRTUAL_ENV"] = str(venv)
 
 
+# The runner's default variables (GITHUB_RUN_ATTEMPT …), from the github context.
+_DEFAULTS = {
+    "GITHUB_RUN_ATTEMPT": "run_attempt",
+    "GITHUB_SHA": "sha",
+    "GITHUB_REF": "ref",
+    "GITHUB_REF_NAME": "ref_name",
+    "GITHUB_EVENT_NAME": "event_name",
+    "GITHUB_REPOSITORY": "repository",
+    "GITHUB_REPOSITORY_OWNER": "repository_owner",
+    "GITHUB_SERVER_URL": "server_url",
+    "GITHUB_ACTOR": "actor",
+}
+
+
+def _default_env(ctx: Context) -> dict[str, str]:
+    found = {name: ctx.github.get(key) for name, key in _DEFAULTS.items()}
+    values = {name: str(value) for name, value in found.items() if value is not None}
+    return {**values, "GITHUB_WORKSPACE": str(ctx.workspace)}
+
+
 def run_job(workflow: dict[str, Any], name: str, ctx: Context) -> JobResult:
     """Run one job's steps in order, as the runner would; the first failing step fails it
     (later steps run only if their ``if:`` asks for it, e.g. ``always()``)."""
@@ -195,6 +215,7 @@ def run_job(workflow: dict[str, Any], name: str, ctx: Context) -> JobResult:
             **env,
             **_env(step.get("env"), contexts),
             **({"PATH": str(ctx.runner_path)} if ctx.runner_path else {}),
+            **_default_env(ctx),
             **ctx.overrides,
             "GITHUB_OUTPUT": str(output_file),
             "GITHUB_STEP_SUMMARY": str(summary_file),
