@@ -9,7 +9,9 @@ parents bake builds for it through ``target:`` contexts) reads and writes the sc
 BuildKit's ``type=gha`` reads ``ACTIONS_RUNTIME_TOKEN`` and the cache URL from the
 environment; ``run:`` steps only see them when a step exports them
 (crazy-max/ghaction-github-runtime). Without them the run builds uncached and says so,
-which is what a rehearsal of the workflow outside GitHub gets.
+which is what a rehearsal of the workflow outside GitHub gets. Exporting the cache never
+fails a build (``ignore-error=true``): GitHub's cache service throttles, and a missed
+cache write costs the next run time, not this run its result.
 """
 
 from __future__ import annotations
@@ -65,5 +67,7 @@ def cache_set_args(
     args: list[str] = []
     for name in _built(family, images):
         ref = f"type=gha,scope={scope(name, platforms)}"
-        args += ["--set", f"{name}.cache-from={ref}", "--set", f"{name}.cache-to={ref},mode=max"]
+        # ignore-error: a throttled or unreachable cache service must not fail the build.
+        to = f"{ref},mode=max,ignore-error=true"
+        args += ["--set", f"{name}.cache-from={ref}", "--set", f"{name}.cache-to={to}"]
     return args

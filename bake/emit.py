@@ -104,6 +104,7 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
     """``_common`` → ``_app`` and ``_<accelerator>``: what each tier shares."""
     config = family.config
     labels: dict[str, Any] = {
+        "org.opencontainers.image.source": Expr("SOURCE"),
         **static_labels(config),
         "org.opencontainers.image.revision": Expr("SHA"),
         "org.opencontainers.image.version": Expr(VERSION_LABEL),

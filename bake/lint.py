@@ -30,6 +30,7 @@ __all__ = [
 
 CHECK_STAND_IN = "docker-image://debian:bookworm-slim"
 WORKFLOWS = Path(".github") / "workflows"
+DEPENDABOT = Path(".github") / "dependabot.yml"
 # Docker Engine < 27 has a built-in Dockerfile frontend without lint support; buildx then
 # asks Docker Hub for docker/dockerfile:1.8 and fails this way where that is out of reach.
 _NO_LINT_FRONTEND = "unsupported request frontend.lint"
@@ -75,7 +76,9 @@ def dockerfiles(family: Family) -> list[str]:
 
 
 def workflow_commands(root: Path) -> list[list[str]]:
-    """actionlint and zizmor on the repository's workflows (none: nothing to run)."""
+    """actionlint and zizmor on the repository's workflows (none: nothing to run); zizmor
+    as the ``auditor`` persona, its strictest: a finding is fixed or suppressed in place
+    with a reason."""
     files = sorted(
         str(path.relative_to(root))
         for pattern in ("*.yml", "*.yaml")
@@ -83,7 +86,10 @@ def workflow_commands(root: Path) -> list[list[str]]:
     )
     if not files:
         return []
-    return [["actionlint", *files], ["zizmor", "--offline", "--no-progress", *files]]
+    # zizmor also audits Dependabot's configuration (e.g. that updates have a cooldown).
+    configs = [str(DEPENDABOT)] if (root / DEPENDABOT).is_file() else []
+    zizmor = ["zizmor", "--offline", "--no-progress", "--persona", "auditor"]
+    return [["actionlint", *files], [*zizmor, *files, *configs]]
 
 
 def lint(

@@ -43,6 +43,7 @@ VARIABLES = (
     Variable("VERSION", "Release version: 1.2.3 also publishes 1.2 and 1 (a v prefix is dropped)"),
     Variable("SHA", "Git commit: the revision label, and a sha-<first 7> tag when set"),
     Variable("CREATED", "Build time (RFC 3339) for the org.opencontainers.image.created label"),
+    Variable("SOURCE", "Repository URL for the org.opencontainers.image.source label"),
     Variable(
         "CACHE_REGISTRY",
         "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none",
@@ -60,10 +61,11 @@ class Variables:
     SHA: str = ""
     CREATED: str = ""
     CACHE_REGISTRY: str = ""
+    SOURCE: str = ""
 
     @classmethod
     def defaults(cls, config: Config) -> Variables:
-        return cls(REGISTRY=config.registry, TAG=",".join(config.tags))
+        return cls(REGISTRY=config.registry, TAG=",".join(config.tags), SOURCE=config.source)
 
     @classmethod
     def from_env(cls, config: Config, env: Mapping[str, str]) -> Variables:
@@ -114,9 +116,9 @@ def cache_refs(image: Image, variables: Variables) -> tuple[list[str], list[str]
 
 
 def static_labels(config: Config) -> dict[str, str]:
-    """The OCI labels fixed by the family file (empty ones are left out)."""
+    """The OCI labels fixed by the family file (empty ones are left out); the source is
+    the ``SOURCE`` variable's (its default is the family's ``source``)."""
     labels = {
-        "org.opencontainers.image.source": config.source,
         "org.opencontainers.image.licenses": config.licenses,
         "org.opencontainers.image.vendor": config.vendor,
     }
@@ -126,6 +128,7 @@ def static_labels(config: Config) -> dict[str, str]:
 def common_labels(config: Config, variables: Variables) -> dict[str, str]:
     """Labels every image carries (before its own title and description)."""
     labels = {
+        "org.opencontainers.image.source": variables.SOURCE,
         **static_labels(config),
         "org.opencontainers.image.revision": variables.SHA,
         # as the HCL says: VERSION (without a leading v) when set, else the first TAG

@@ -43,7 +43,7 @@ from bake import (
 from bake.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.family import Family, Image, load_family
 from bake.naming import VARIABLES, Variables, image_refs
-from bake.records import FAILED, Record, read_records, write_records
+from bake.records import FAILED, Record, latest, read_records, write_records
 from bake.records import problems as record_problems
 from bake.varcheck import check_variables, origins
 
@@ -82,6 +82,7 @@ class Options:
     buildx_args: tuple[str, ...] = ()  # passed through to `docker buildx bake`
     cache: str = ""  # "gha": a GitHub Actions cache per image × platforms (BAKE_CACHE)
     sign: str = ""  # off, keyless or key:<path to cosign.key> (BAKE_SIGN; bake.signing)
+    attempt: int = 1  # the CI run attempt stage records carry (GITHUB_RUN_ATTEMPT)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], buildx_args: Sequence[str] = ()) -> Options:
@@ -94,6 +95,7 @@ class Options:
             buildx_args=tuple(buildx_args),
             cache=cache.resolve(env.get("BAKE_CACHE", ""), env),
             sign=env.get("BAKE_SIGN", ""),
+            attempt=int(_number(env, "GITHUB_RUN_ATTEMPT", default.attempt, minimum=1)),
         )
 
 
@@ -234,7 +236,7 @@ def _say(text: str) -> None:
 
 
 def _build(
-    plan: Plan, action: str, out: Path, pins: isolation.Pins | None = None
+    plan: Plan, action: str, out: Path, pins: isolation.Pins | None = None, keep: bool = False
 ) -> sbom.Attestations:
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
@@ -248,6 +250,8 @@ def _build(
     with isolation.loading(ref for image in plan.images for ref in plan.refs(image)):
         for image in plan.images:
             export.load(out / f"{image.name}.tar", plan.refs(image)[0])
+            if not keep:  # only an upload needs the tar after the load (a full image each)
+                (out / f"{image.name}.tar").unlink()
         if pins:
             pins.pin({image.name: plan.refs(image)[0] for image in plan.images})
     _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
@@ -280,10 +284,10 @@ def _pinned(plan: Plan) -> Iterator[isolation.Pins]:
 
 
 def _test(
-    plan: Plan, action: str, out: Path, pins: isolation.Pins
+    plan: Plan, action: str, out: Path, pins: isolation.Pins, keep: bool = False
 ) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action, out, pins)
+    attestations = _build(plan, action, out, pins, keep)
     checks = smoke.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
     _say(
@@ -348,7 +352,7 @@ def _tested_upload(
     ):
         out = Path(work)
         try:
-            attestations, outcomes = _test(plan, action, out, pins)
+            attestations, outcomes = _test(plan, action, out, pins, keep=True)
         except (PipelineError, CommandError) as exc:
             raise type(exc)(f"{exc}\nnothing was uploaded and no tag was set") from None
         failed = _failed(outcomes)
@@ -361,13 +365,7 @@ def _tested_upload(
         images = plan.images if gate is None else tuple(gate(plan))
         start = time.monotonic()
         try:
-            records = [
-                record
-                for image in images
-                for record in publish.upload(
-                    image, out / f"{image.name}.tar", plan.repositories(image), image.platforms
-                )
-            ]
+            records = [record for image in images for record in _upload(plan, image, out)]
         except BakeError as exc:
             raise PipelineError(
                 f"upload failed: {exc}\nno tag was set (tags move only after every image is "
@@ -375,6 +373,14 @@ def _tested_upload(
             ) from None
     _say(f"upload: {len(images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
     return attestations, records
+
+
+def _upload(plan: Plan, image: Image, out: Path) -> list[Record]:
+    """Upload one image's tar by digest, then delete it: disk holds one tar less each time."""
+    tar = out / f"{image.name}.tar"
+    records = publish.upload(image, tar, plan.repositories(image), image.platforms)
+    tar.unlink()
+    return [replace(record, attempt=plan.options.attempt) for record in records]
 
 
 def stage(plan: Plan, digests: Path) -> list[Record]:
@@ -386,8 +392,17 @@ def stage(plan: Plan, digests: Path) -> list[Record]:
     try:
         _, staged = _tested_upload(plan, "stage")
     except StageFailed as exc:
+        attempt = plan.options.attempt
         failed = [
-            Record(image=i, platform=p, repository="", digest="", tested="", status=FAILED)
+            Record(
+                image=i,
+                platform=p,
+                repository="",
+                digest="",
+                tested="",
+                status=FAILED,
+                attempt=attempt,
+            )
             for i, p in exc.cells
         ]
         write_records(digests, failed)
@@ -405,7 +420,8 @@ def merge(plan: Plan, digests: Path) -> tuple[registry.Verdict, ...]:
         raise ConfigError("--platform", "", "merge publishes every platform; drop --platform")
     mode = _signing_mode(plan)
     expected = {image.name: image.platforms for image in plan.images}
-    found = [r for r in read_records(digests) if r.image in expected]
+    # A re-run's records replace its failed attempt's: only the latest attempt counts.
+    found = latest([r for r in read_records(digests) if r.image in expected])
     missing = record_problems(expected, found)
     if missing:
         message = (

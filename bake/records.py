@@ -9,7 +9,13 @@ jobs, so it is plain JSON with a fixed set of keys:
      "repository": "ghcr.io/example/neko/firefox",
      "digest": "sha256:…",   # the uploaded index that holds this platform (merge source)
      "tested": "sha256:…",   # the platform's image manifest the smoke tests ran
-     "status": "passed"}     # or "failed": its smoke tests failed, nothing was uploaded
+     "status": "passed",     # or "failed": its smoke tests failed, nothing was uploaded
+     "attempt": 1}           # the CI run attempt that wrote it (GITHUB_RUN_ATTEMPT)
+
+A re-run of failed CI jobs writes new records while the first attempt's stay in the run
+(artifacts are per attempt): the merge reads only the latest attempt of each image ×
+platform (``latest``), so a re-run that passes converges. A record without ``attempt``
+is attempt 1.
 """
 
 from __future__ import annotations
@@ -21,7 +27,15 @@ from pathlib import Path
 
 from bake.errors import PipelineError
 
-__all__ = ["PASSED", "Record", "file_name", "problems", "read_records", "write_records"]
+__all__ = [
+    "PASSED",
+    "Record",
+    "file_name",
+    "latest",
+    "problems",
+    "read_records",
+    "write_records",
+]
 
 PASSED = "passed"
 FAILED = "failed"
@@ -38,6 +52,7 @@ class Record:
     digest: str
     tested: str
     status: str = PASSED
+    attempt: int = 1
 
 
 def file_name(image: str, platform: str) -> str:
@@ -67,12 +82,28 @@ def read_records(folder: Path) -> list[Record]:
         try:
             data = json.loads(path.read_text())
             values = {key: str(data[key]) for key in KEYS}
+            attempt = _attempt(data.get("attempt", 1))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise PipelineError(
                 f"{path}: not a stage record ({exc!r}); expected keys {KEYS}"
             ) from None
-        records.append(Record(**values))
+        records.append(Record(**values, attempt=attempt))
     return records
+
+
+def _attempt(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or int(value) < 1:
+        raise ValueError(f"attempt {value!r} is not a run attempt (1, 2, …)")
+    return int(value)
+
+
+def latest(records: Sequence[Record]) -> list[Record]:
+    """Only the records of the latest attempt of each image × platform, in their order."""
+    newest: dict[tuple[str, str], int] = {}
+    for record in records:
+        key = (record.image, record.platform)
+        newest[key] = max(newest.get(key, record.attempt), record.attempt)
+    return [r for r in records if r.attempt == newest[(r.image, r.platform)]]
 
 
 def problems(expected: Mapping[str, Sequence[str]], records: Sequence[Record]) -> list[str]:

@@ -187,7 +187,12 @@ TOP: tuple[Key, ...] = (
         "The family's platforms; every image starts from these",
         "every platform of the platform table",
     ),
-    Key("source", "text", "`org.opencontainers.image.source` label", "left out"),
+    Key(
+        "source",
+        "text",
+        "`org.opencontainers.image.source` label (the `SOURCE` variable's default)",
+        "empty",
+    ),
     Key("licenses", "text", "`org.opencontainers.image.licenses` label", "left out"),
     Key("vendor", "text", "`org.opencontainers.image.vendor` label", "left out"),
     Key("labels", "labels", "Labels on every image", "`{}`"),

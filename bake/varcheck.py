@@ -31,7 +31,7 @@ RFC3339_RE = re.compile(
 
 def origins(env: Mapping[str, str], overrides: Mapping[str, str], default: str) -> dict[str, str]:
     """Where each variable's value came from, for the error message."""
-    names = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY")
+    names = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY", "SOURCE")
     return {
         name: "argument" if name in overrides else "environment" if name in env else default
         for name in names

@@ -169,7 +169,7 @@ def interpolate(value: Any, contexts: Mapping[str, Any]) -> Any:
     if not isinstance(value, str):
         return value
     whole = EXPRESSION.fullmatch(value.strip())
-    if whole:
+    if whole and "${{" not in whole.group(1):  # one expression, not "${{ a }}/${{ b }}"
         return evaluate(whole.group(1), contexts)
 
     def text(match: re.Match[str]) -> str:

@@ -36,6 +36,12 @@ variable "CREATED" {
   description = "Build time (RFC 3339) for the org.opencontainers.image.created label"
 }
 
+variable "SOURCE" {
+  type        = string
+  default     = "https://example.com/desk"
+  description = "Repository URL for the org.opencontainers.image.source label"
+}
+
 variable "CACHE_REGISTRY" {
   type        = string
   default     = ""
@@ -78,7 +84,7 @@ target "_common" {
     "linux/arm/v7",
   ]
   labels      = {
-    "org.opencontainers.image.source"   = "https://example.com/desk",
+    "org.opencontainers.image.source"   = SOURCE,
     "org.opencontainers.image.licenses" = "MPL-2.0",
     "org.opencontainers.image.vendor"   = "Example \"Desk\" Team",
     "org.opencontainers.image.revision" = SHA,

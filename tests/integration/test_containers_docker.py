@@ -116,7 +116,7 @@ def _slow_family(tmp_path: Path) -> Path:
 
 def _nox(config: Path, session: str, namespace: str) -> subprocess.Popen[str]:
     env = {**os.environ, "BAKE_CONFIG": str(config), "BAKE_SBOM_GENERATOR": "off"}
-    for name in ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY"):
+    for name in ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY", "SOURCE"):
         env.pop(name, None)
     return subprocess.Popen(
         [

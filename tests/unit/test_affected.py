@@ -408,7 +408,9 @@ def test_pull_request_with_nothing_affected_skips_the_build_jobs_and_passes(
     flow = workflow.load(WORKFLOW)
     github = {"event_name": "pull_request", "ref": "refs/pull/7/merge", "sha": "0" * 40}
     ctx: dict[str, Any] = {"github": github, "inputs": {}, "vars": {}, "secrets": {}}
-    assert workflow.interpolate(flow["env"]["SINCE"], ctx) == "HEAD^1"
+    plan_step = next(s for s in flow["jobs"]["plan"]["steps"] if s.get("id") == "plan")
+    assert workflow.interpolate(plan_step["env"]["SINCE"], ctx) == "HEAD^1"
+    assert workflow.interpolate(flow["jobs"]["build"]["env"]["SINCE"], ctx) == "HEAD^1"
     assert workflow.condition(flow["jobs"]["plan"].get("if"), ctx)
     build = flow["jobs"]["build"]
     (tiny_repo / "README.md").write_text("docs only\n")
@@ -425,4 +427,6 @@ def test_pull_request_with_nothing_affected_skips_the_build_jobs_and_passes(
     needs["plan"]["outputs"]["plan"] = json.dumps(some)
     assert workflow.condition(build["if"], {**ctx, "needs": needs})
     push = {**ctx, "github": {**github, "event_name": "push", "ref": "refs/heads/main"}}
-    assert workflow.interpolate(flow["env"]["SINCE"], push) == ""  # pushes build everything
+    assert (
+        workflow.interpolate(flow["jobs"]["build"]["env"]["SINCE"], push) == ""
+    )  # pushes build everything

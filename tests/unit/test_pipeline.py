@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bake import export, generated, host, oci, pipeline, run, sbom, signing
+from bake import export, generated, host, oci, pipeline, publish, run, sbom, signing
 from bake.errors import CommandError, ConfigError, PipelineError, UsageError
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
@@ -54,6 +54,7 @@ def test_plan_resolves_the_selection_and_its_platforms() -> None:
         "SHA": "",
         "CREATED": "",
         "CACHE_REGISTRY": "",
+        "SOURCE": "https://example.invalid/bake-tiny",
     }
 
 
@@ -590,7 +591,15 @@ def test_stage_writes_records_and_merge_tags_one_index_per_image(
         for p in PLATFORMS[i]
     )
     record = json.loads((tmp_path / "hello@linux-arm-v7.json").read_text())
-    assert set(record) == {"image", "platform", "repository", "digest", "tested", "status"}
+    assert set(record) == {
+        "image",
+        "platform",
+        "repository",
+        "digest",
+        "tested",
+        "status",
+        "attempt",
+    }
     assert registry.tags == {}
     verdicts = pipeline.merge(_plan(), tmp_path)
     assert all(v.ok for v in verdicts) and len(registry.tags) == 3
@@ -644,3 +653,46 @@ def test_merge_signs_before_any_tag_and_a_failed_verification_tags_nothing(
     assert images == ["base", "hello", "turbo-hello"] and tags_then == {}
     assert sealing.mode.kind == "key" and not sealing.sbom_required  # BAKE_SBOM_GENERATOR=off
     assert {r.image for r in sealing.records} == set(images) and sealing.commit == "abc123"
+
+
+def test_a_rerun_attempt_replaces_the_failed_one_and_merge_converges(
+    docker: FakeDocker, registry: FakeRegistry, tmp_path: Path
+) -> None:
+    """As "Re-run failed jobs" on GitHub: each attempt's records land in their own folder
+    (artifacts are per attempt); the merge reads only each cell's latest attempt."""
+    first, second = tmp_path / "digests-arm-attempt-1", tmp_path / "digests-arm-attempt-2"
+    for platform in ("linux/amd64", "linux/arm64"):
+        pipeline.stage(_plan(platforms=(platform,)), tmp_path / f"digests-{platform[6:]}-1")
+    docker.fail_on = [("hello", "linux/arm/v7")]
+    with pytest.raises(PipelineError, match="smoke checks failed"):
+        pipeline.stage(_plan(platforms=("linux/arm/v7",)), first)
+    with pytest.raises(PipelineError, match="hello on linux/arm/v7: failed"):
+        pipeline.merge(_plan(), tmp_path)
+    docker.fail_on = []
+    pipeline.stage(_plan(platforms=("linux/arm/v7",), attempt=2), second)
+    record = json.loads((second / "hello@linux-arm-v7.json").read_text())
+    assert (record["status"], record["attempt"]) == ("passed", 2)
+    # The failed attempt's record is still there, beside the new one; it no longer counts.
+    assert json.loads((first / "hello@linux-arm-v7.json").read_text())["status"] == "failed"
+    verdicts = pipeline.merge(_plan(), tmp_path)
+    assert all(v.ok for v in verdicts) and len(registry.tags) == 3
+
+
+def test_stage_deletes_each_tar_once_it_is_uploaded(
+    docker: FakeDocker, registry: FakeRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full OCI tar per image would fill a runner's disk: each goes once uploaded."""
+    on_disk: list[list[str]] = []
+    real = publish.upload
+
+    def upload(image: Any, tar: Path, *args: Any) -> Any:
+        on_disk.append(sorted(p.name for p in tar.parent.glob("*.tar")))
+        return real(image, tar, *args)
+
+    monkeypatch.setattr(publish, "upload", upload)
+    pipeline.stage(_plan(platforms=("linux/amd64",)), tmp_path / "digests")
+    assert on_disk == [
+        ["base.tar", "hello.tar", "turbo-hello.tar"],
+        ["hello.tar", "turbo-hello.tar"],
+        ["turbo-hello.tar"],
+    ]

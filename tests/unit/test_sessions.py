@@ -178,7 +178,10 @@ PYTHON_LINT = [
 ]
 WORKFLOW_LINT = [
     ["actionlint", ".github/workflows/images.yml"],
-    ["zizmor", "--offline", "--no-progress", ".github/workflows/images.yml"],
+    [
+        *("zizmor", "--offline", "--no-progress", "--persona", "auditor"),
+        *(".github/workflows/images.yml", ".github/dependabot.yml"),
+    ],
 ]
 # Linked targets check against a stand-in parent until buildx resolves target: links.
 BAKE_CHECK = [
@@ -208,6 +211,10 @@ def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_workflow_lint_skips_a_repository_without_workflows(tmp_path: Path) -> None:
     assert lint.workflow_commands(tmp_path) == []
+
+
+def test_workflow_lint_is_this_repositorys_workflows_and_dependabot() -> None:
+    assert lint.workflow_commands(ROOT) == WORKFLOW_LINT
 
 
 def test_nox_lists_the_catalogue_as_json() -> None:
