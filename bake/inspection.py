@@ -56,7 +56,7 @@ def _attestations(client: oci.Client, repo: str, digest: str) -> list[str]:
     for layer in layers if isinstance(layers, list) else []:
         predicate = (layer.get("annotations") or {}).get(PREDICATE_TYPE, "")
         found += [name for prefix, name in PREDICATES.items() if predicate.startswith(prefix)]
-    return found
+    return sorted(found)
 
 
 def _platforms(client: oci.Client, repo: str, index: Mapping[str, Any]) -> dict[str, Any]:
