@@ -145,7 +145,11 @@ def cmd_action(args: argparse.Namespace, family: Family) -> int:
 def cmd_inspect(args: argparse.Namespace, family: Family | None) -> int:
     """A published tag or digest: platforms, labels, attestations, release record."""
     info = inspection.describe_ref(args.ref)
-    print(json.dumps(info, indent=2) if args.json else inspection.render_inspect(info))
+    print(
+        json.dumps(info, indent=2, ensure_ascii=False)
+        if args.json
+        else inspection.render_inspect(info)
+    )
     return 0
 
 
