@@ -104,7 +104,7 @@ def _mint(client: oci.Client, repo: str, seed: dict[str, Any], version: int) -> 
             continue
         manifest = client.get_manifest(repo, d["digest"])
         assert manifest is not None
-        image = manifest.json()
+        image: dict[str, Any] = json.loads(manifest.body)
         config = json.loads(client.get_blob(repo, image["config"]["digest"]) or b"")
         layer, diff_id = _layer(f"version {version} {d['platform']['architecture']}\n")
         config["rootfs"]["diff_ids"].append(diff_id)
