@@ -131,6 +131,8 @@ def run_action(
     elif action == "refresh":
         refresh.refresh(plan, env)
     elif action == "prune":
+        if buildx_args:
+            raise ConfigError("arguments", buildx_args[0], "prune takes --dry-run, --keep-digest")
         prune_selection(plan, prune_options, env)
     else:
         steps: dict[str, Callable[[pipeline.Plan], object]] = {
