@@ -2,7 +2,8 @@
 
 Read from the registry alone (``bake.oci``): the platforms with their manifest digests and
 sizes (manifest, config and layers), the base image (``org.opencontainers.image.base.*``
-labels or annotations, when the build set them), the labels, whether a cosign signature
+labels or annotations when the build set them, else the images its provenance says it
+pulled), the labels, whether a cosign signature
 (``sha256-<hex>.sig``) is attached, each platform's attestations (SLSA provenance, SPDX
 SBOM), and the release record (``bake.release_record``): the smoke-tested manifests, the
 run that tested them, and the packages that changed against the previous release.
@@ -18,7 +19,7 @@ from bake import oci, registry, release_record
 from bake.errors import UsageError
 from bake.registry import ATTESTATION, PREDICATE_TYPE, REFERENCE_DIGEST, REFERENCE_TYPE
 
-__all__ = ["describe_ref", "render_inspect"]
+__all__ = ["base_images", "describe_ref", "render_inspect"]
 
 BASE_KEYS = ("org.opencontainers.image.base.name", "org.opencontainers.image.base.digest")
 PREDICATES = {"https://slsa.dev/provenance/": "provenance", "https://spdx.dev/Document": "sbom"}
@@ -49,14 +50,31 @@ def _image(client: oci.Client, repo: str, digest: str) -> dict[str, Any]:
     return {"digest": digest, "size": size, "layers": len(layers), "labels": labels}
 
 
-def _attestations(client: oci.Client, repo: str, digest: str) -> list[str]:
+def _attestations(client: oci.Client, repo: str, digest: str) -> tuple[list[str], list[str]]:
+    """The attestation kinds (provenance, sbom) and the base images provenance names."""
     manifest = client.get_manifest(repo, digest)
     layers = manifest.json().get("layers") if manifest else []
-    found = []
+    found, bases = [], []
     for layer in layers if isinstance(layers, list) else []:
         predicate = (layer.get("annotations") or {}).get(PREDICATE_TYPE, "")
         found += [name for prefix, name in PREDICATES.items() if predicate.startswith(prefix)]
-    return sorted(found)
+        if predicate.startswith("https://slsa.dev/provenance/"):
+            blob = client.get_blob(repo, layer["digest"])
+            bases += base_images(json.loads(blob)) if blob else []
+    return sorted(found), bases
+
+
+def base_images(statement: Mapping[str, Any]) -> list[str]:
+    """``name:tag@sha256:…`` of each image the build pulled for its platform (provenance
+    materials with a ``platform``; tools such as the SBOM generator have none)."""
+    found = []
+    for material in (statement.get("predicate") or {}).get("materials") or []:
+        uri = str(material.get("uri", ""))
+        name, _, query = uri.removeprefix("pkg:docker/").partition("?")
+        digest = (material.get("digest") or {}).get("sha256", "")
+        if uri.startswith("pkg:docker/") and "platform=" in query and digest:
+            found.append(f"{name.replace('@', ':', 1)}@sha256:{digest}")
+    return found
 
 
 def _platforms(client: oci.Client, repo: str, index: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,7 +90,7 @@ def _platforms(client: oci.Client, repo: str, index: Mapping[str, Any]) -> dict[
             continue
         image = _image(client, repo, d["digest"])
         at = attested.get(d["digest"])
-        image["attestations"] = _attestations(client, repo, at) if at else []
+        image["attestations"], image["base"] = _attestations(client, repo, at) if at else ([], [])
         out[registry.platform_of(d)] = image
     return out
 
@@ -97,7 +115,8 @@ def describe_ref(ref: str) -> dict[str, Any]:
         "platforms": {
             p: {k: v for k, v in i.items() if k != "labels"} for p, i in platforms.items()
         },
-        "base": {k: annotations.get(k) or labels.get(k, "") for k in BASE_KEYS},
+        "base": {k: annotations.get(k) or labels.get(k, "") for k in BASE_KEYS}
+        | {"from_provenance": sorted({b for p in platforms.values() for b in p["base"]})},
         "labels": labels,
         "signed": manifest.digest.replace(":", "-", 1) + ".sig" in tags,
         "release": _release(record),
@@ -141,9 +160,9 @@ def render_inspect(info: Mapping[str, Any]) -> str:
         attested = ", ".join(image.get("attestations") or []) or "no attestations"
         lines.append(f"  {platform:<13} {image['digest']}  {size}  ({attested})")
     base = info["base"]
-    lines.append(
-        f"  base       {base[BASE_KEYS[0]] or 'not recorded'} {base[BASE_KEYS[1]]}".rstrip()
-    )
+    named = f"{base[BASE_KEYS[0]]} {base[BASE_KEYS[1]]}".strip()
+    bases = [named] if named else base["from_provenance"]
+    lines += [f"  base       {b}" for b in bases] or ["  base       not recorded"]
     lines.append(f"  signature  {'cosign signature attached' if info['signed'] else 'none'}")
     lines += ["  labels", *(f"    {k}={v}" for k, v in sorted(info["labels"].items()))]
     release = info["release"]

@@ -72,6 +72,7 @@ def test_refresh_changelog_names_the_upgraded_package_and_inspect_shows_it(
     assert cli.main(["--config", str(config), "inspect", ref]) == 0
     shown = capsys.readouterr().out
     assert f"linux/arm64: ~ {UPGRADE}" in shown and "provenance, sbom" in shown
+    assert "base       debian:bookworm-slim@sha256:" in shown  # from the provenance
     assert cli.main(["--config", str(config), "inspect", "--json", ref]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["release"]["changes"]["linux/amd64"]["upgraded"] == [UPGRADE]

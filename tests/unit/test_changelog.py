@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bake import changelog
+from bake import changelog, inspection
 from bake.packagediff import PackageChanges
 
 
@@ -68,3 +68,18 @@ def test_written_to_the_step_summary_and_the_changes_folder(tmp_path: Path) -> N
     assert "a:all 1 → 2" in (tmp_path / "s.md").read_text()
     assert "a:all 1 → 2" in (tmp_path / "c" / "CHANGES-app.md").read_text()
     assert changelog.write_changelogs([notes], {}) == []  # no folder: the summary only
+
+
+def test_inspect_takes_base_images_from_provenance_materials() -> None:
+    statement = {
+        "predicate": {
+            "materials": [
+                {"uri": "pkg:docker/127.0.0.1:5000/tools/sbom@abc", "digest": {"sha256": "1"}},
+                {
+                    "uri": "pkg:docker/debian@bookworm-slim?digest=sha256:2&platform=linux%2Famd64",
+                    "digest": {"sha256": "2"},
+                },
+            ]
+        }
+    }
+    assert inspection.base_images(statement) == ["debian:bookworm-slim@sha256:2"]
