@@ -72,11 +72,12 @@ def _children(manifest: oci.Manifest) -> list[str]:
 def _created(
     client: oci.Client, repo: str, digest: str, tags: Sequence[str]
 ) -> datetime.datetime | None:
+    """When the index ``digest`` was released: its release record's ``created``."""
     if release_record.record_tag(digest) not in tags:
         return None
     record = client.get_manifest(repo, release_record.record_tag(digest))
-    created = (record.json().get("annotations") or {}) if record else {}
-    text = str(created.get(release_record.CREATED, "")) if isinstance(created, dict) else ""
+    annotations = (record.json().get("annotations") or {}) if record else {}
+    text = str(annotations.get(release_record.CREATED, "")) if isinstance(annotations, dict) else ""
     try:
         return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
     except ValueError:
@@ -87,6 +88,7 @@ def survey(client: oci.Client, repo: str) -> tuple[list[TagState], dict[str, lis
     """Every tag with its digest and age, and each reachable index's children."""
     names = client.list_tags(repo)
     states, children = [], {}
+    ages: dict[str, datetime.datetime | None] = {}
     for tag in names:
         manifest = client.get_manifest(repo, tag)
         if manifest is None:
@@ -96,8 +98,9 @@ def survey(client: oci.Client, repo: str) -> tuple[list[TagState], dict[str, lis
             found = client.get_manifest(repo, child) if child not in children else None
             if found is not None:
                 children[child] = _children(found)
-        created = None if ATTACHED.match(tag) else _created(client, repo, manifest.digest, names)
-        states.append(TagState(tag, manifest.digest, created))
+        if not ATTACHED.match(tag) and manifest.digest not in ages:
+            ages[manifest.digest] = _created(client, repo, manifest.digest, names)
+        states.append(TagState(tag, manifest.digest, ages.get(manifest.digest)))
     return states, children
 
 
