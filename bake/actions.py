@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from bake import affected, pipeline, refresh
+from bake import affected, pipeline, prune, refresh
 from bake.errors import ConfigError
 from bake.naming import VARIABLES
 
@@ -25,7 +25,7 @@ __all__ = [
     "take_since",
 ]
 
-ACTIONS = ("build", "test", "push", "stage", "merge", "refresh")
+ACTIONS = ("build", "test", "push", "stage", "merge", "refresh", "prune")
 _DIGEST_ACTIONS = ("stage", "merge")  # the CI verbs that read or write --digests DIR
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
 
@@ -95,6 +95,13 @@ def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
     return dataclasses.replace(plan, images=images)
 
 
+def prune_selection(plan: pipeline.Plan, options: prune.Options, env: Mapping[str, str]) -> None:
+    """Prune every repository the plan's images are published in (``bake.prune``)."""
+    release_tags = (*plan.family.config.tags, *plan.variables.TAG.split(","))
+    repositories = dict.fromkeys(r for image in plan.images for r in plan.repositories(image))
+    prune.prune(list(repositories), plan.family.config.prune, options, release_tags, env)
+
+
 def run_action(
     action: str,
     config_path: Path,
@@ -107,6 +114,9 @@ def run_action(
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     since, posargs = take_since(posargs)
+    prune_options = prune.Options()
+    if action == "prune":
+        prune_options, posargs = prune.split_prune_options(posargs)
     platforms, digests, rest = split_options(posargs)
     overrides, buildx_args = split_posargs(rest)
     options = pipeline.Options.from_env(env, buildx_args)
@@ -120,6 +130,10 @@ def run_action(
         raise ConfigError("arguments", "--digests", f"only stage and merge take it, not {action}")
     elif action == "refresh":
         refresh.refresh(plan, env)
+    elif action == "prune":
+        if buildx_args:
+            raise ConfigError("arguments", buildx_args[0], "prune takes --dry-run, --keep-digest")
+        prune_selection(plan, prune_options, env)
     else:
         steps: dict[str, Callable[[pipeline.Plan], object]] = {
             "build": pipeline.build,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bake import __version__, actions, affected, graph, report, sessions
+from bake import __version__, actions, affected, graph, inspection, report, sessions
 from bake.ciplan import make_ci_plan
 from bake.errors import BakeError, ConfigError
 from bake.family import Family, Image, load_family
@@ -142,6 +142,17 @@ def cmd_action(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace, family: Family | None) -> int:
+    """A published tag or digest: platforms, labels, attestations, release record."""
+    info = inspection.describe_ref(args.ref)
+    print(
+        json.dumps(info, indent=2, ensure_ascii=False)
+        if args.json
+        else inspection.render_inspect(info)
+    )
+    return 0
+
+
 def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     helps = {
         "build": "build a target or group for all its platforms into the local image store",
@@ -150,6 +161,8 @@ def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "stage": "CI: build and test --platform P, upload by digest, write --digests DIR records",
         "merge": "CI: tag the staged uploads recorded in --digests DIR, then verify",
         "refresh": "rebuild with fresh packages, test, push only what changed packages",
+        "prune": "delete old sha-… tags and the manifests only they reach (--dry-run, "
+        "--keep-digest D); then check every kept tag",
     }
     for action in actions.ACTIONS:
         verb = sub.add_parser(action, help=helps[action])
@@ -216,6 +229,14 @@ def _parser() -> argparse.ArgumentParser:
     graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
     graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     graph_parser.set_defaults(func=cmd_graph)
+    inspect = sub.add_parser(
+        "inspect",
+        help="a published tag or digest: platforms, sizes, labels, attestations, "
+        "signature, the smoke-test record and the package changes",
+    )
+    inspect.add_argument("ref", help="registry/name:tag or registry/name@sha256:…")
+    inspect.add_argument("--json", action="store_true", help="machine-readable output")
+    inspect.set_defaults(func=cmd_inspect, needs_family=False)
     _add_actions(sub)
     return parser
 
@@ -226,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.config = args.config or default_config_path()
     try:
-        family = load_family(args.config)
+        family = load_family(args.config) if getattr(args, "needs_family", True) else None
         return int(args.func(args, family))
     except ConfigError as exc:
         print(exc, file=sys.stderr)

@@ -18,6 +18,7 @@ from bake import platforms as platforms_table
 from bake import schema
 from bake.recipe import Recipe, read_recipe
 from bake.recipe import check_files as check_recipe_files
+from bake.retention import Retention, read_retention
 from bake.runners import CiSpec, read_ci
 from bake.schema import (
     ARG_RE,
@@ -130,6 +131,7 @@ class Config:
     apps: tuple[AppSpec, ...]
     accelerators: tuple[ImageSpec, ...]
     ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.runners)
+    prune: Retention = field(default_factory=Retention)  # what `prune` keeps (bake.retention)
     # The parsed YAML, kept only so that later checks can name the line of a key.
     document: Document | None = field(default=None, compare=False, repr=False)
 
@@ -187,6 +189,7 @@ def _read_config(doc: Document, root: Path) -> Config:
             for name, spec in accelerators.items()
         ),
         ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
+        prune=read_retention(doc, data.get("prune")),
         document=doc,
     )
     recipes: dict[KeyPath, Recipe | None] = {("apps", a.name): a.recipe for a in config.apps}

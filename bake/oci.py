@@ -204,15 +204,46 @@ class Client:
 
         return self._retry(f"GET {repo} manifest {reference[:19]}", once)
 
-    def get_blob(self, repo: str, digest: str) -> bytes:
-        """A (small) blob's bytes, which must hash to ``digest``."""
+    def get_blob(self, repo: str, digest: str) -> bytes | None:
+        """A (small) blob's bytes, checked against its digest; None when there is none."""
 
-        def once() -> bytes:
-            body = self._call("GET", f"/v2/{repo}/blobs/{digest}", ok=(200,)).body
-            _checked(repo, digest, body)
-            return body
+        def once() -> bytes | None:
+            answer = self._call("GET", f"/v2/{repo}/blobs/{digest}", ok=(200, 404))
+            if answer.status == 404:
+                return None
+            _checked(repo, digest, answer.body)
+            return answer.body
 
         return self._retry(f"GET {repo} blob {digest[:19]}", once)
+
+    def list_tags(self, repo: str) -> list[str]:
+        """Every tag of ``repo`` (following the registry's ``Link`` pages); [] if none."""
+
+        def once() -> list[str]:
+            found: list[str] = []
+            target = f"/v2/{repo}/tags/list?n=1000"
+            while target:
+                answer = self._call("GET", target, ok=(200, 404))
+                if answer.status == 404:
+                    return found
+                found += json.loads(answer.body).get("tags") or []
+                link = re.match(r"<([^>]*)>", answer.headers.get("link", ""))
+                target = link.group(1) if link else ""
+            return found
+
+        return self._retry(f"list {repo} tags", once)
+
+    def delete_manifest(self, repo: str, digest: str) -> bool:
+        """DELETE a manifest by digest (and with it every tag at it); False if not there.
+
+        Distribution (2.x) deletes manifests only by digest: a tag goes with its manifest."""
+        return self._retry(
+            f"DELETE {repo} manifest {digest[:19]}",
+            lambda: (
+                self._call("DELETE", f"/v2/{repo}/manifests/{digest}", ok=(202, 200, 404)).status
+                != 404
+            ),
+        )
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -310,8 +341,9 @@ def client_for(registry_host: str) -> Client:
 def _scope_of(url: str, method: str) -> str:
     """Tokens are per repository and action; cache them under that key."""
     path = urllib.parse.urlsplit(url).path
-    repo = re.sub(r"/(manifests|blobs)/.*$", "", path.removeprefix("/v2/"))
-    return f"{repo}:{'pull' if method in ('GET', 'HEAD') else 'push'}"
+    repo = re.sub(r"/(manifests|blobs|tags)/.*$", "", path.removeprefix("/v2/"))
+    action = {"GET": "pull", "HEAD": "pull", "DELETE": "delete"}.get(method, "push")
+    return f"{repo}:{action}"
 
 
 def _docker_credentials(registry_host: str) -> tuple[str, str] | None:

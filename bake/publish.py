@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bake import oci, registry, report
+from bake import oci, registry, release_notes, report
 from bake.errors import BakeError, PipelineError
 from bake.family import Image
 from bake.layout import open_layout, platform_manifests
@@ -208,6 +209,7 @@ def release(
         )
     if seal is not None:
         seal(targets)
+    release_notes.note_releases(targets, os.environ, show)
     _say(f"publish: {len(targets)} indexes uploaded and verified by digest; setting tags")
     moves = set_tags(targets)
     show("tags:\n" + render_moves(moves))

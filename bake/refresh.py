@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from bake import pipeline, registry, run
 from bake.errors import CommandError
 from bake.family import Image
+from bake.packagediff import PackageChanges, Packages, compare_lists
 
 __all__ = [
     "REFRESH_ARG",
@@ -43,31 +44,6 @@ REFRESH_ARG = "REFRESH"
 STAMP_ENV = "BAKE_REFRESH_STAMP"
 # One line per package; only installed ones count (dpkg keeps removed ones as "rc").
 DPKG_FORMAT = r"${db:Status-Abbrev}|${Package}|${Architecture}|${Version}\n"
-Packages = dict[str, str]  # "name:arch" → version
-
-
-@dataclass(frozen=True)
-class PackageChanges:
-    """How one platform's package list moved from the published image to the rebuilt one."""
-
-    added: tuple[str, ...] = ()  # "name:arch version"
-    removed: tuple[str, ...] = ()
-    upgraded: tuple[str, ...] = ()  # "name:arch old → new"
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.upgraded)
-
-    def describe(self) -> str:
-        parts = [
-            f"{label} {', '.join(items)}"
-            for label, items in (
-                ("upgraded", self.upgraded),
-                ("added", self.added),
-                ("removed", self.removed),
-            )
-            if items
-        ]
-        return "; ".join(parts) or "unchanged"
 
 
 @dataclass(frozen=True)
@@ -106,17 +82,6 @@ def parse_dpkg(text: str) -> Packages:
         if status.strip() == "ii" and name:
             packages[f"{name}:{arch}"] = version
     return packages
-
-
-def compare_lists(old: Packages, new: Packages) -> PackageChanges:
-    """What a platform's package list gained, lost and upgraded (or downgraded)."""
-    return PackageChanges(
-        added=tuple(f"{p} {new[p]}" for p in sorted(new.keys() - old.keys())),
-        removed=tuple(f"{p} {old[p]}" for p in sorted(old.keys() - new.keys())),
-        upgraded=tuple(
-            f"{p} {old[p]} → {new[p]}" for p in sorted(old.keys() & new.keys()) if old[p] != new[p]
-        ),
-    )
 
 
 def installed_packages(ref: str, platform: str, pull: bool = False) -> Packages:

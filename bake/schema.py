@@ -208,6 +208,13 @@ TOP: tuple[Key, ...] = (
         "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`",
         "the platform table's runners",
     ),
+    Key(
+        "prune",
+        "prune",
+        "What `prune` keeps: `keep_sha` (the newest N `sha-…` tags) and `keep_days` (and "
+        "those younger than D days); release tags are always kept",
+        "`{keep_sha: 10, keep_days: 0}`",
+    ),
 )
 
 
@@ -319,6 +326,14 @@ def _kind(kind: str) -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        "prune": lambda: {
+            "type": "object",
+            "properties": {
+                "keep_sha": {"type": "integer", "minimum": 0},
+                "keep_days": {"type": "integer", "minimum": 0},
+            },
+            "additionalProperties": False,
+        },
         "accelerator-uses": lambda: _by_name(
             {"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}
         ),
@@ -371,6 +386,7 @@ _KIND_TEXT = {
     "accelerators": "name → accelerator",
     "accelerator-uses": "name → `false` \\| `true` \\| mapping",
     "ci": "mapping",
+    "prune": "`{keep_sha?, keep_days?}`",
     "packages": "list, or platform → list",
     "program": "`{command, priority?, user?}`",
 }

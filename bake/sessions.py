@@ -80,6 +80,7 @@ _VERBS = {
     "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
     "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
     "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
+    "prune": "Delete old sha-… tags of {what} and what only they reach (-- --dry-run)",
 }
 
 

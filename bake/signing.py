@@ -239,7 +239,10 @@ def _read_json(repository: str, digest: str, blob: bool) -> dict[str, Any]:
     registry_host, repo = oci.split_repository(repository)
     client = oci.client_for(registry_host)
     if blob:
-        data = json.loads(client.get_blob(repo, digest))
+        body = client.get_blob(repo, digest)
+        if body is None:
+            raise PipelineError(f"{repository}@{digest}: not found")
+        data = json.loads(body)
     else:
         found = client.get_manifest(repo, digest)
         if found is None:

@@ -85,6 +85,7 @@ class FaultProxy:
             request.command == "PUT"
             and "/manifests/" in request.path
             and "sha256:" not in request.path
+            and not request.path.endswith(".bake")  # a release record, not the tag phase
         )
         if is_tag_put:
             with self.lock:

@@ -74,12 +74,14 @@ def get_json(path: str) -> dict[str, Any]:
 
 
 def tags_of(repository: str) -> list[str]:
-    """The tags of a repository; none when it does not exist or holds only digests."""
+    """The image tags of a repository; none when it does not exist or holds only digests.
+    Release records (``sha256-<hex>.bake``, attached to an index by bake.release_record,
+    like cosign's signatures) are left out: they are not tags an image is pulled by."""
     status, body = get(f"{repository}/tags/list")
     if status == 404:
         return []
     assert status == 200, body
-    return sorted(json.loads(body).get("tags") or [])
+    return sorted(t for t in json.loads(body).get("tags") or [] if not t.endswith(".bake"))
 
 
 def platform_of(descriptor: dict[str, Any]) -> str:

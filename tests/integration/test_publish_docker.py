@@ -70,8 +70,10 @@ def _get(address: str, path: str) -> tuple[int, bytes, dict[str, str]]:
 
 
 def _tags(address: str, repository: str) -> list[str]:
+    """Image tags: release records (``sha256-<hex>.bake``) are left out."""
     status, body, _ = _get(address, f"{repository}/tags/list")
-    return sorted(json.loads(body).get("tags") or []) if status == 200 else []
+    tags = json.loads(body).get("tags") or [] if status == 200 else []
+    return sorted(t for t in tags if not t.endswith(".bake"))
 
 
 def _digest(address: str, repository: str, tag: str) -> str:

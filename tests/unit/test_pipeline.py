@@ -189,6 +189,7 @@ class FakeRegistry:
         self.blobs: set[tuple[str, str]] = set()
         self.manifests: dict[tuple[str, str], tuple[bytes, str]] = {}
         self.tags: dict[tuple[str, str], str] = {}
+        self.records: dict[tuple[str, str], str] = {}
         self.events: list[str] = []
         self.fail_tag: set[str] = set()  # "repo:tag" whose PUT answers 500 (for good)
         self.serve: Callable[[str, str, bytes], bytes] = lambda repo, ref, body: body
@@ -222,6 +223,10 @@ class FakeRegistry:
             assert reference == digest
         elif f"{repo}:{reference}" in self.fail_tag:
             raise oci.RegistryError(f"PUT {repo}:{reference}: HTTP 500", 500)
+        elif reference.endswith(".bake"):  # a release record (bake.release_record), not a tag
+            self.records[(repo, reference)] = digest
+            self.manifests[(repo, digest)] = (body, media_type)
+            return digest
         else:
             self.tags[(repo, reference)] = digest
         self.manifests[(repo, digest)] = (body, media_type)
@@ -229,7 +234,7 @@ class FakeRegistry:
         return digest
 
     def get_manifest(self, repo: str, reference: str) -> oci.Manifest | None:
-        digest = self.tags.get((repo, reference), reference)
+        digest = self.tags.get((repo, reference)) or self.records.get((repo, reference), reference)
         if (repo, digest) not in self.manifests:
             return None
         body, media_type = self.manifests[(repo, digest)]

@@ -176,11 +176,16 @@ PYTHON_LINT = [
     [sys.executable, "-m", "ruff", "format", "--check", "."],
     [sys.executable, "-m", "mypy"],
 ]
+WORKFLOWS = (
+    ".github/workflows/images.yml",
+    ".github/workflows/lock.yml",
+    ".github/workflows/prune.yml",
+)
 WORKFLOW_LINT = [
-    ["actionlint", ".github/workflows/images.yml"],
+    ["actionlint", *WORKFLOWS],
     [
         *("zizmor", "--offline", "--no-progress", "--persona", "auditor"),
-        *(".github/workflows/images.yml", ".github/dependabot.yml"),
+        *(*WORKFLOWS, ".github/dependabot.yml"),
     ],
 ]
 # Linked targets check against a stand-in parent until buildx resolves target: links.
