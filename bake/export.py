@@ -16,11 +16,11 @@ from pathlib import Path
 from bake import registry, reuse, run
 from bake.errors import ConfigError, PipelineError
 from bake.layout import open_layout, platform_manifests
+from bake.naming import DEFAULT_EPOCH
 
 __all__ = ["DEFAULT_EPOCH", "OCI_OPTIONS", "load", "source_date_epoch"]
 
 OCI_OPTIONS = "rewrite-timestamp=true"
-DEFAULT_EPOCH = "0"  # 1970-01-01: file and image timestamps of every build
 
 
 def source_date_epoch(env: Mapping[str, str]) -> str:
