@@ -8,7 +8,8 @@ folder of its own with ``tar=false``; BuildKit sends only the blobs the folder l
 and the folder's layers are kept as sparse files of the right size, so on a no-op it
 sends a few manifests and the folder takes no disk). An image whose probed manifests
 are the remembered ones, with the same attestation settings, and whose remembered index
-is still in the local image store (and, for an upload, in every registry repository),
+is still in the local image store (kept there under a private name, ``keeper``; and, for
+an upload, in every registry repository),
 is not exported, loaded or attested again: the remembered index is what gets tested,
 tagged and pushed. So the proof that what is pushed is what was tested is digests
 compared, not bytes re-exported; and an unchanged image keeps its attestations, so
@@ -37,6 +38,7 @@ from typing import Any
 
 from bake import oci, registry, run
 from bake.errors import BakeError, CommandError, PipelineError
+from bake.isolation import PIN_REGISTRY
 
 __all__ = [
     "OFF",
@@ -47,6 +49,7 @@ __all__ = [
     "family_folder",
     "in_registry",
     "inputs_key",
+    "keeper",
     "locked",
     "present",
     "probed_manifests",
@@ -110,8 +113,16 @@ def recorded(folder: Path, image: str, inputs: str) -> Verified | None:
     return found if found.inputs == inputs else None
 
 
+def keeper(folder: Path, image: str) -> str:
+    """The private name that keeps the verified index in the local store when its public
+    name moves (another session, a plain ``docker buildx bake``, which loads by default)."""
+    return f"{PIN_REGISTRY}/verified-{folder.name}/{image}:kept"
+
+
 def remember(folder: Path, verified: Verified) -> None:
-    """Write the record atomically (another session may read it at the same moment)."""
+    """Keep the loaded index under a private name and write the record atomically
+    (another session may read it at the same moment)."""
+    run.run(["docker", "tag", verified.index, keeper(folder, verified.image)], capture=True)
     path = _record_path(folder, verified.image)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"index": verified.index, "manifests": dict(verified.manifests)}
