@@ -47,4 +47,4 @@ def load(tar: Path, ref: str) -> reuse.Verified:
         if loaded != layout.index.digest:
             raise PipelineError(f"{ref}: loaded as {loaded}, but {tar} holds {layout.index.digest}")
         manifests = platform_manifests(json.loads(layout.index.body))
-        return reuse.Verified(image="", index=loaded, manifests=manifests, inputs="")
+        return reuse.Verified(image="", index=loaded, manifests=manifests, probe={}, inputs="")

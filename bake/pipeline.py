@@ -304,7 +304,8 @@ def _build(
     start = time.monotonic()
     folder = reuse.family_folder(plan.options.state, plan.family.root)
     inputs = reuse.inputs_key(attestations.set_args(), plan.options.buildx_args)
-    reused = _reusable(plan, folder, inputs, env, uploaded)
+    probed = _probe(plan, folder, env)
+    reused = _reusable(plan, folder, inputs, probed, uploaded)
     exported = tuple(image for image in plan.images if image.name not in reused)
     if exported:
         run.run(bake_command(plan, attestations, out, exported), cwd=plan.family.root, env=env)
@@ -313,7 +314,10 @@ def _build(
         for image in exported:
             loaded = export.load(out / f"{image.name}.tar", plan.refs(image)[0])
             if folder is not None:
-                reuse.remember(folder, replace(loaded, image=image.name, inputs=inputs))
+                fingerprint = probed.get(image.name, {})
+                reuse.remember(
+                    folder, replace(loaded, image=image.name, probe=fingerprint, inputs=inputs)
+                )
         for name, verified in reused.items():
             reuse.restore(verified, plan.refs(plan.family.image(name))[0])
         if pins:
@@ -325,27 +329,37 @@ def _build(
     return Built(attestations, reused)
 
 
-def _reusable(
-    plan: Plan, folder: Path | None, inputs: str, env: Mapping[str, str], uploaded: bool
-) -> dict[str, reuse.Verified]:
-    """The images whose probed manifests are the remembered, verified ones (bake.reuse)."""
+def _probe(plan: Plan, folder: Path | None, env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Image → the probe's manifests (bake.reuse); none when reuse is off."""
     if folder is None or "--no-cache" in plan.options.buildx_args:
-        return {}
-    known = {}
-    for image in plan.images:
-        found = reuse.recorded(folder, image.name, inputs)
-        if found is None or not reuse.present(found):
-            continue
-        if uploaded and not reuse.in_registry(found, plan.repositories(image)):
-            continue
-        known[image.name] = found
-    if not known:  # nothing to compare with: no probe, straight to the real build
         return {}
     with reuse.locked(folder) as layouts, tempfile.TemporaryDirectory(prefix="bake-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         reuse.run_probe(probe_command(plan, layouts, metadata), plan.family.root, env)
-        probed = reuse.probed_manifests(layouts, metadata, [i.name for i in plan.images])
-    return {name: v for name, v in known.items() if dict(v.manifests) == probed[name]}
+        return reuse.probed_manifests(layouts, metadata, [i.name for i in plan.images])
+
+
+def _reusable(
+    plan: Plan,
+    folder: Path | None,
+    inputs: str,
+    probed: Mapping[str, Mapping[str, str]],
+    uploaded: bool,
+) -> dict[str, reuse.Verified]:
+    """The images probed as before their last verified export, still at hand."""
+    if folder is None or not probed:
+        return {}
+    found = {}
+    for image in plan.images:
+        verified = reuse.recorded(folder, image.name, inputs)
+        if verified is None or dict(verified.probe) != probed.get(image.name):
+            continue
+        if not reuse.present(verified):
+            continue
+        if uploaded and not reuse.in_registry(verified, plan.repositories(image)):
+            continue
+        found[image.name] = verified
+    return found
 
 
 def _nothing_to_do(plan: Plan, action: str) -> bool:

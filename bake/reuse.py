@@ -4,10 +4,10 @@ Every build that exports and loads an image remembers it (``remember``): the ind
 loaded (attestations included) and the image manifest of each platform. The next build
 of the same selection first asks BuildKit what the image manifests would be now (a
 *probe*: the same bake call, attestations off, each image exported to an OCI layout
-folder of its own with ``tar=false``; BuildKit sends only the blobs the folder lacks,
+folder of its own with ``tar=false`` and without rewriting timestamps; BuildKit sends only the blobs the folder lacks,
 and the folder's layers are kept as sparse files of the right size, so on a no-op it
 sends a few manifests and the folder takes no disk). An image whose probed manifests
-are the remembered ones, with the same attestation settings, and whose remembered index
+are the ones probed before its last export, with the same attestation settings, and whose remembered index
 is still in the local image store (kept there under a private name, ``keeper``; and, for
 an upload, in every registry repository),
 is not exported, loaded or attested again: the remembered index is what gets tested,
@@ -61,7 +61,10 @@ __all__ = [
 
 STATE_ENV = "BAKE_STATE_DIR"
 OFF = ("off", "none", "false", "0")
-PROBE_OUTPUT = "type=oci,tar=false,rewrite-timestamp=true"  # same layers as bake.export's
+# No rewrite-timestamp: BuildKit rewrites every layer again on each export (~10 s per
+# platform for firefox); the probe's own manifests are a fingerprint, stable as long as
+# BuildKit's cache holds the layers, and remembered next to the exported ones.
+PROBE_OUTPUT = "type=oci,tar=false"
 # Platforms sharing a layer (a COPY) write it to the layout at once; all but one get this
 # and BuildKit retries: noise, not a failure (the exit code says if the probe failed).
 _BENIGN = re.compile(r"\(\*service\)\.Write failed: .* locked for .*: unavailable")
@@ -74,6 +77,7 @@ class Verified:
     image: str
     index: str  # the loaded (and uploaded) index digest, attestations included
     manifests: Mapping[str, str]  # platform → image manifest digest
+    probe: Mapping[str, str]  # platform → the probe's manifest digest (its fingerprint)
     inputs: str  # what the manifests do not show: attestation settings, extra buildx args
 
 
@@ -107,7 +111,9 @@ def recorded(folder: Path, image: str, inputs: str) -> Verified | None:
     """The image's remembered build, if it was made with the same ``inputs``."""
     try:
         data = json.loads(_record_path(folder, image).read_text(encoding="utf-8"))
-        found = Verified(image, str(data["index"]), dict(data["manifests"]), str(data["inputs"]))
+        found = Verified(
+            image, str(data["index"]), dict(data["manifests"]), dict(data["probe"]), data["inputs"]
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found if found.inputs == inputs else None
@@ -126,6 +132,7 @@ def remember(folder: Path, verified: Verified) -> None:
     path = _record_path(folder, verified.image)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"index": verified.index, "manifests": dict(verified.manifests)}
+    data["probe"] = dict(verified.probe)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump({**data, "inputs": verified.inputs}, handle, sort_keys=True)
