@@ -352,7 +352,8 @@ def _reusable(
     found = {}
     for image in plan.images:
         verified = reuse.recorded(folder, image.name, inputs)
-        if verified is None or dict(verified.probe) != probed.get(image.name):
+        fingerprint = probed.get(image.name)
+        if not fingerprint or verified is None or dict(verified.probe) != fingerprint:
             continue
         if not reuse.present(verified):
             continue

@@ -188,8 +188,14 @@ def _prune(layout: Path, index: str) -> dict[str, str]:
         return dict(json.loads((blobs / digest.removeprefix("sha256:")).read_bytes()))
 
     keep = {index}
+    top = read(index)
+    descriptors: list[dict[str, Any]]
+    if "config" in top:  # one platform: BuildKit exports the image manifest alone
+        descriptors = [{"digest": index, "platform": {"os": "single", "architecture": "image"}}]
+    else:
+        descriptors = list(top.get("manifests") or [])
     manifests = {}
-    for descriptor in read(index).get("manifests") or []:
+    for descriptor in descriptors:
         manifests[registry.platform_of(descriptor)] = str(descriptor["digest"])
         keep.add(descriptor["digest"])
         body = read(descriptor["digest"])
