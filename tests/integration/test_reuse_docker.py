@@ -28,8 +28,8 @@ TINY = ROOT / "tests" / "fixtures" / "tiny"
 @pytest.fixture
 def family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
     """A copy of the tiny family under a fresh namespace, with a state folder of its own."""
-    for variable in (*VARIABLES, "SOURCE_DATE_EPOCH", "BAKE_SBOM_GENERATOR"):
-        monkeypatch.delenv(getattr(variable, "name", variable), raising=False)
+    for name in (*(v.name for v in VARIABLES), "SOURCE_DATE_EPOCH", "BAKE_SBOM_GENERATOR"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BAKE_STATE_DIR", str(tmp_path / "state"))
     shutil.copytree(TINY, tmp_path / "tiny")
     name = fresh_namespace("noop")
