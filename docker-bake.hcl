@@ -48,6 +48,12 @@ variable "CACHE_REGISTRY" {
   description = "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none"
 }
 
+variable "SOURCE_DATE_EPOCH" {
+  type        = string
+  default     = "0"
+  description = "File and image timestamps (seconds since 1970); 0 as the pipeline"
+}
+
 function "version_tags" {
   params = [
     version,
@@ -89,6 +95,9 @@ target "_common" {
     "org.opencontainers.image.revision" = SHA,
     "org.opencontainers.image.version"  = VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0],
     "org.opencontainers.image.created"  = CREATED,
+  }
+  args        = {
+    "SOURCE_DATE_EPOCH" = SOURCE_DATE_EPOCH,
   }
 }
 

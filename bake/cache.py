@@ -59,15 +59,21 @@ def resolve(setting: str, env: Mapping[str, str]) -> str:
 
 
 def cache_set_args(
-    setting: str, family: Family, images: Sequence[Image], platforms: Sequence[str]
+    setting: str,
+    family: Family,
+    images: Sequence[Image],
+    platforms: Sequence[str],
+    write: bool = True,
 ) -> list[str]:
-    """bake ``--set`` arguments for a resolved setting (``gha`` or ``""``)."""
+    """bake ``--set`` arguments for a resolved setting (``gha`` or ``""``); ``write=False``
+    reads the cache only (``bake.reuse``'s probe: the real build, if any, writes it)."""
     if setting != GHA:
         return []
     args: list[str] = []
     for name in _built(family, images):
         ref = f"type=gha,scope={scope(name, platforms)}"
-        # ignore-error: a throttled or unreachable cache service must not fail the build.
-        to = f"{ref},mode=max,ignore-error=true"
-        args += ["--set", f"{name}.cache-from={ref}", "--set", f"{name}.cache-to={to}"]
+        args += ["--set", f"{name}.cache-from={ref}"]
+        if write:
+            # ignore-error: a throttled or unreachable cache service must not fail the build.
+            args += ["--set", f"{name}.cache-to={ref},mode=max,ignore-error=true"]
     return args

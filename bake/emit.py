@@ -14,7 +14,7 @@ from typing import Any
 from bake import hclwrite
 from bake.config import BASE_NAME
 from bake.family import Family, Image, Tier
-from bake.naming import VARIABLES, Variables, static_labels
+from bake.naming import DEFAULT_EPOCH, VARIABLES, Variables, static_labels
 from bake.packages_targets import (
     PACKAGES_TARGET,
     Text,
@@ -62,6 +62,7 @@ CACHE_FROM = (
     'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]'
 )
 CACHE_TO = 'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]'
+EPOCH = "SOURCE_DATE_EPOCH"
 VERSION_LABEL = 'VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0]'
 
 
@@ -85,6 +86,15 @@ def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
                 "description": v.description,
             }
             for v in VARIABLES
+        }
+        | {
+            # What the pipeline sets (bake.export): plain bake then builds the same layers,
+            # shares the pipeline's cache, and with rewrite-timestamp=true the same manifests.
+            EPOCH: {
+                "type": Expr("string"),
+                "default": DEFAULT_EPOCH,
+                "description": "File and image timestamps (seconds since 1970); 0 as the pipeline",
+            }
         },
         "function": {
             "version_tags": {"params": [Expr("version")], "result": Expr(VERSION_TAGS)},
@@ -119,7 +129,7 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
                 "description": "Shared by every image: platforms, OCI labels, build args",
                 "platforms": list(config.platforms),
                 "labels": labels,
-                "args": dict(config.args),
+                "args": {EPOCH: Expr(EPOCH), **config.args},
             }
         ),
         "_app": _drop_empty(

@@ -9,17 +9,18 @@ tests run is the tar.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from bake import registry, run
+from bake import registry, reuse, run
 from bake.errors import ConfigError, PipelineError
-from bake.layout import open_layout
+from bake.layout import open_layout, platform_manifests
+from bake.naming import DEFAULT_EPOCH
 
 __all__ = ["DEFAULT_EPOCH", "OCI_OPTIONS", "load", "source_date_epoch"]
 
 OCI_OPTIONS = "rewrite-timestamp=true"
-DEFAULT_EPOCH = "0"  # 1970-01-01: file and image timestamps of every build
 
 
 def source_date_epoch(env: Mapping[str, str]) -> str:
@@ -36,10 +37,14 @@ def source_date_epoch(env: Mapping[str, str]) -> str:
     return text
 
 
-def load(tar: Path, ref: str) -> None:
-    """Load the image tar; the loaded image must be the tar's index (what gets uploaded)."""
+def load(tar: Path, ref: str) -> reuse.Verified:
+    """Load the image tar; the loaded image must be the tar's index (what gets uploaded).
+
+    Returns what was loaded (index and platform manifests), for ``bake.reuse``."""
     run.run(["docker", "load", "--quiet", "--input", str(tar)], capture=True)
     with open_layout(tar) as layout:
         loaded = registry.local_digest(ref)
         if loaded != layout.index.digest:
             raise PipelineError(f"{ref}: loaded as {loaded}, but {tar} holds {layout.index.digest}")
+        manifests = platform_manifests(json.loads(layout.index.body))
+        return reuse.Verified(image="", index=loaded, manifests=manifests, probe={}, inputs="")

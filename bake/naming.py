@@ -14,6 +14,7 @@ from bake.config import Config
 from bake.family import Image
 
 __all__ = [
+    "DEFAULT_EPOCH",
     "VARIABLES",
     "cache_refs",
     "Variable",
@@ -26,6 +27,7 @@ __all__ = [
     "tags",
 ]
 
+DEFAULT_EPOCH = "0"  # SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.export says why)
 _SEMVER = re.compile(r"^[0-9]+[.][0-9]+[.][0-9]+$")
 
 

@@ -10,6 +10,10 @@ their provenance and SBOM attestations) as an OCI tar (``bake.export``) and load
 the smoke tests run those loaded images; only then is each tar uploaded as it is, by
 digest, and the tags move last (``bake.publish``). ``stage`` and ``merge`` split the
 same steps for CI (one platform per job, then one merge); ``push`` is both in one run.
+
+An image whose inputs did not change is not exported again (``bake.reuse``): a cheap
+probe asks BuildKit for its image manifests, and when they are the ones the last build
+loaded, that verified index is tested and pushed again, compared by digest.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from bake import (
     publish,
     registry,
     report,
+    reuse,
     run,
     sbom,
     signing,
@@ -57,6 +62,7 @@ __all__ = [
     "describe_attestations",
     "make_plan",
     "merge",
+    "probe_command",
     "push",
     "stage",
     "test",
@@ -83,6 +89,7 @@ class Options:
     cache: str = ""  # "gha": a GitHub Actions cache per image × platforms (BAKE_CACHE)
     sign: str = ""  # off, keyless or key:<path to cosign.key> (BAKE_SIGN; bake.signing)
     attempt: int = 1  # the CI run attempt stage records carry (GITHUB_RUN_ATTEMPT)
+    state: str = ""  # where verified builds are remembered; "": never reuse (BAKE_STATE_DIR)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], buildx_args: Sequence[str] = ()) -> Options:
@@ -96,6 +103,7 @@ class Options:
             cache=cache.resolve(env.get("BAKE_CACHE", ""), env),
             sign=env.get("BAKE_SIGN", ""),
             attempt=int(_number(env, "GITHUB_RUN_ATTEMPT", default.attempt, minimum=1)),
+            state=reuse.default_state(env),
         )
 
 
@@ -202,21 +210,59 @@ def describe(plan: Plan, action: str) -> str:
     return report.render_plan(plan, action)
 
 
-def bake_command(plan: Plan, attestations: sbom.Attestations, out: Path) -> list[str]:
+def bake_command(
+    plan: Plan,
+    attestations: sbom.Attestations,
+    out: Path,
+    exported: Sequence[Image] | None = None,
+) -> list[str]:
     """One bake call for the whole selection: parents built once via ``target:`` contexts.
 
     Each image is written as an OCI layout tar (``out/<image>.tar``) with its file
     timestamps rewritten to SOURCE_DATE_EPOCH, so an unchanged source gives the same
     image manifests again; the tar is then loaded for the tests and uploaded as it is.
-    (``--load`` cannot rewrite timestamps: moby/buildkit#4230.)"""
+    (``--load`` cannot rewrite timestamps: moby/buildkit#4230.) Only ``exported`` images
+    (default: all) get a tar; the others are reused (``bake.reuse``) and only built."""
+    names = {image.name for image in (plan.images if exported is None else exported)}
+    cmd = _bake_base(plan)
+    for image in plan.images:
+        dest = out / f"{image.name}.tar"
+        output = f"type=oci,dest={dest},{export.OCI_OPTIONS}"
+        cmd += [
+            "--set",
+            f"{image.name}.output={output if image.name in names else 'type=cacheonly'}",
+        ]
+    caching = cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms)
+    return [*cmd, *attestations.set_args(), *caching, *plan.options.buildx_args]
+
+
+def probe_command(plan: Plan, layouts: Path, metadata: Path) -> list[str]:
+    """The same build with attestations off, each image to an OCI layout folder (``tar=false``:
+    BuildKit sends only the blobs the folder lacks) and its digests to ``metadata``."""
+    cmd = _bake_base(plan)
+    for image in plan.images:
+        cmd += ["--set", f"{image.name}.output={reuse.PROBE_OUTPUT},dest={layouts / image.name}"]
+    reads = cache.cache_set_args(
+        plan.options.cache, plan.family, plan.images, plan.platforms, write=False
+    )
+    return [
+        *cmd,
+        "--provenance=false",
+        "--sbom=false",
+        "--metadata-file",
+        str(metadata),
+        "--allow",
+        f"fs.write={layouts}",
+        *reads,
+        *plan.options.buildx_args,
+    ]
+
+
+def _bake_base(plan: Plan) -> list[str]:
     cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, *plan.targets]
     for name, platforms in _restricted_platforms(plan).items():
         cmd += ["--set", f"{name}.platform={','.join(platforms)}"]
-    for image in plan.images:
-        dest = out / f"{image.name}.tar"
-        cmd += ["--set", f"{image.name}.output=type=oci,dest={dest},{export.OCI_OPTIONS}"]
-    caching = cache.cache_set_args(plan.options.cache, plan.family, plan.images, plan.platforms)
-    return [*cmd, *attestations.set_args(), *caching, *plan.options.buildx_args]
+    return cmd
 
 
 def _restricted_platforms(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -235,9 +281,22 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+@dataclass(frozen=True)
+class Built:
+    """What ``_build`` left in the local store: fresh tars in ``out``, or reused indexes."""
+
+    attestations: sbom.Attestations
+    reused: Mapping[str, reuse.Verified]  # image name → the verified index used again
+
+
 def _build(
-    plan: Plan, action: str, out: Path, pins: isolation.Pins | None = None, keep: bool = False
-) -> sbom.Attestations:
+    plan: Plan,
+    action: str,
+    out: Path,
+    pins: isolation.Pins | None = None,
+    uploaded: bool = False,
+) -> Built:
+    """Build and load; ``uploaded``: reuse an image only if every repository holds it."""
     host.check_build_host()
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     _say(describe(plan, action))
@@ -245,17 +304,67 @@ def _build(
     _say(describe_attestations(attestations))
     env = {**plan.bake_env(), "SOURCE_DATE_EPOCH": export.source_date_epoch(os.environ)}
     start = time.monotonic()
-    run.run(bake_command(plan, attestations, out), cwd=plan.family.root, env=env)
+    folder = reuse.family_folder(plan.options.state, plan.family.root)
+    inputs = reuse.inputs_key(attestations.set_args(), plan.options.buildx_args)
+    probed = _probe(plan, folder, env)
+    reused = _reusable(plan, folder, inputs, probed, uploaded)
+    exported = tuple(image for image in plan.images if image.name not in reused)
+    if exported:
+        run.run(bake_command(plan, attestations, out, exported), cwd=plan.family.root, env=env)
     # Another session may load the same names: take turns, and pin what this run loaded.
     with isolation.loading(ref for image in plan.images for ref in plan.refs(image)):
-        for image in plan.images:
-            export.load(out / f"{image.name}.tar", plan.refs(image)[0])
-            if not keep:  # only an upload needs the tar after the load (a full image each)
+        for image in exported:
+            loaded = export.load(out / f"{image.name}.tar", plan.refs(image)[0])
+            if not uploaded:  # only an upload needs the tar after the load (a full image each)
                 (out / f"{image.name}.tar").unlink()
+            if folder is not None:
+                fingerprint = probed.get(image.name, {})
+                reuse.remember(
+                    folder, replace(loaded, image=image.name, probe=fingerprint, inputs=inputs)
+                )
+        for name, verified in reused.items():
+            reuse.restore(verified, plan.refs(plan.family.image(name))[0])
         if pins:
             pins.pin({image.name: plan.refs(image)[0] for image in plan.images})
-    _say(f"build: {plan.selection} built and loaded in {time.monotonic() - start:.1f}s")
-    return attestations
+    took = time.monotonic() - start
+    if reused:
+        _say(f"build: unchanged, reused as verified: {', '.join(reused)} (no export, no load)")
+    _say(f"build: {plan.selection} built and loaded in {took:.1f}s")
+    return Built(attestations, reused)
+
+
+def _probe(plan: Plan, folder: Path | None, env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Image → the probe's manifests (bake.reuse); none when reuse is off."""
+    if folder is None or "--no-cache" in plan.options.buildx_args:
+        return {}
+    with reuse.locked(folder) as layouts, tempfile.TemporaryDirectory(prefix="bake-") as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        reuse.run_probe(probe_command(plan, layouts, metadata), plan.family.root, env)
+        return reuse.probed_manifests(layouts, metadata, [i.name for i in plan.images])
+
+
+def _reusable(
+    plan: Plan,
+    folder: Path | None,
+    inputs: str,
+    probed: Mapping[str, Mapping[str, str]],
+    uploaded: bool,
+) -> dict[str, reuse.Verified]:
+    """The images probed as before their last verified export, still at hand."""
+    if folder is None or not probed:
+        return {}
+    found = {}
+    for image in plan.images:
+        verified = reuse.recorded(folder, image.name, inputs)
+        fingerprint = probed.get(image.name)
+        if not fingerprint or verified is None or dict(verified.probe) != fingerprint:
+            continue
+        if not reuse.present(verified):
+            continue
+        if uploaded and not reuse.in_registry(verified, plan.repositories(image)):
+            continue
+        found[image.name] = verified
+    return found
 
 
 def _nothing_to_do(plan: Plan, action: str) -> bool:
@@ -284,10 +393,10 @@ def _pinned(plan: Plan) -> Iterator[isolation.Pins]:
 
 
 def _test(
-    plan: Plan, action: str, out: Path, pins: isolation.Pins, keep: bool = False
-) -> tuple[sbom.Attestations, tuple[smoke.Outcome, ...]]:
+    plan: Plan, action: str, out: Path, pins: isolation.Pins, uploaded: bool = False
+) -> tuple[Built, tuple[smoke.Outcome, ...]]:
     host.check_binfmt(plan.platforms)
-    attestations = _build(plan, action, out, pins, keep)
+    built = _build(plan, action, out, pins, uploaded)
     checks = smoke.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
     _say(
@@ -314,7 +423,7 @@ def _test(
         )
     )
     _say(f"test: {len(checks)} checks ran in {time.monotonic() - start:.1f}s")
-    return attestations, tuple(outcomes)
+    return built, tuple(outcomes)
 
 
 def _failed(outcomes: Sequence[smoke.Outcome]) -> list[smoke.Outcome]:
@@ -352,7 +461,7 @@ def _tested_upload(
     ):
         out = Path(work)
         try:
-            attestations, outcomes = _test(plan, action, out, pins, keep=True)
+            built, outcomes = _test(plan, action, out, pins, uploaded=True)
         except (PipelineError, CommandError) as exc:
             raise type(exc)(f"{exc}\nnothing was uploaded and no tag was set") from None
         failed = _failed(outcomes)
@@ -365,22 +474,37 @@ def _tested_upload(
         images = plan.images if gate is None else tuple(gate(plan))
         start = time.monotonic()
         try:
-            records = [record for image in images for record in _upload(plan, image, out)]
+            records = [record for image in images for record in _upload(plan, image, out, built)]
         except BakeError as exc:
             raise PipelineError(
                 f"upload failed: {exc}\nno tag was set (tags move only after every image is "
                 "uploaded); rerun when the registry answers"
             ) from None
     _say(f"upload: {len(images)} images uploaded by digest in {time.monotonic() - start:.1f}s")
-    return attestations, records
+    return built.attestations, records
 
 
-def _upload(plan: Plan, image: Image, out: Path) -> list[Record]:
-    """Upload one image's tar by digest, then delete it: disk holds one tar less each time."""
-    tar = out / f"{image.name}.tar"
-    records = publish.upload(image, tar, plan.repositories(image), image.platforms)
-    tar.unlink()
-    return [replace(record, attempt=plan.options.attempt) for record in records]
+def _upload(plan: Plan, image: Image, out: Path, built: Built) -> list[Record]:
+    """Upload the image's tar; a reused image is in every repository already (by digest)."""
+    verified = built.reused.get(image.name)
+    if verified is None:  # upload by digest, then delete: disk holds one tar less each time
+        tar = out / f"{image.name}.tar"
+        records = publish.upload(image, tar, plan.repositories(image), image.platforms)
+        tar.unlink()
+        return [replace(record, attempt=plan.options.attempt) for record in records]
+    _say(f"upload: {image.name} {verified.index} is in every repository already (unchanged)")
+    repository = plan.repositories(image)[0]
+    return [
+        Record(
+            image=image.name,
+            platform=platform,
+            repository=repository,
+            digest=verified.index,
+            tested=verified.manifests[platform],
+            attempt=plan.options.attempt,
+        )
+        for platform in image.platforms
+    ]
 
 
 def stage(plan: Plan, digests: Path) -> list[Record]:

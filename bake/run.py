@@ -105,6 +105,7 @@ def start(
     *,
     env: Mapping[str, str] | None = None,
     echo: bool = True,
+    cwd: Path | None = None,
 ) -> subprocess.Popen[str]:
     """Start ``cmd`` with stdout and stderr merged into one pipe, read line by line.
 
@@ -119,6 +120,7 @@ def start(
         print(f"+ {quote(cmd, env)}", file=sys.stderr, flush=True)
     return subprocess.Popen(
         list(cmd),
+        cwd=cwd,
         env=full_env,
         text=True,
         errors="replace",

@@ -49,4 +49,5 @@ def bake_print(
     return json.loads(result.stdout)
 
 
-_VARIABLES = tuple(v.name for v in VARIABLES)  # bake reads these from the environment
+# bake reads these from the environment (SOURCE_DATE_EPOCH too: the bake files declare it)
+_VARIABLES = (*(v.name for v in VARIABLES), "SOURCE_DATE_EPOCH")

@@ -48,6 +48,12 @@ variable "CACHE_REGISTRY" {
   description = "Registry/namespace for the build cache (<image>:buildcache, mode=max); empty: none"
 }
 
+variable "SOURCE_DATE_EPOCH" {
+  type        = string
+  default     = "0"
+  description = "File and image timestamps (seconds since 1970); 0 as the pipeline"
+}
+
 function "version_tags" {
   params = [
     version,
@@ -93,7 +99,8 @@ target "_common" {
     "com.example.literal"               = "not $${INTERPOLATED} nor %%{ if x }directive%%{ endif }",
   }
   args        = {
-    "DEBIAN_SUITE" = "bookworm",
+    "SOURCE_DATE_EPOCH" = SOURCE_DATE_EPOCH,
+    "DEBIAN_SUITE"      = "bookworm",
   }
 }
 

@@ -13,7 +13,7 @@ from bake.config import ImageSpec
 from bake.emit import dockerfile_in_context
 from bake.family import Family, Image, load_family
 from bake.generated import expected_files, write_files
-from bake.naming import Variables, cache_refs, image_labels, image_refs
+from bake.naming import DEFAULT_EPOCH, Variables, cache_refs, image_labels, image_refs
 from bake.recipe import build_args, dockerfile_for
 from tests.buildx import bake_print, require_buildx
 
@@ -57,7 +57,12 @@ def model_target(family: Family, image: Image, variables: Variables) -> dict[str
         "dockerfile": dockerfile_in_context(image.dockerfile or ".", image.context or "."),
         "platforms": list(image.platforms),
         "labels": image_labels(family.config, image, variables),
-        "args": {**family.config.args, **_tier_args(family, image), **image.args},
+        "args": {
+            "SOURCE_DATE_EPOCH": DEFAULT_EPOCH,
+            **family.config.args,
+            **_tier_args(family, image),
+            **image.args,
+        },
     }
     if image_refs(image, variables):  # buildx leaves out an empty list
         expected["tags"] = list(image_refs(image, variables))
@@ -90,6 +95,7 @@ def _recipe_fields(family: Family, image: Image) -> dict[str, Any]:
         "dockerfile": "Dockerfile",
         "dockerfile-inline": dockerfile_for(recipe),
         "args": {
+            "SOURCE_DATE_EPOCH": DEFAULT_EPOCH,
             **family.config.args,
             **_tier_args(family, image),
             **image.args,

@@ -109,7 +109,10 @@ def test_bake_command_is_one_call_for_the_whole_selection() -> None:
 
 
 def test_options_from_env() -> None:
-    assert pipeline.Options.from_env({}) == pipeline.Options()
+    state = str(Path.home() / ".cache" / "neko-bake")
+    assert pipeline.Options.from_env({}) == pipeline.Options(state=state)
+    assert pipeline.Options.from_env({"BAKE_STATE_DIR": "/s"}).state == "/s"
+    assert pipeline.Options.from_env({"XDG_CACHE_HOME": "/c"}).state == "/c/neko-bake"
     options = pipeline.Options.from_env(
         {"BAKE_JOBS": "4", "BAKE_TEST_TIMEOUT": "90", "BAKE_SBOM_GENERATOR": "off"}, ["--pull"]
     )
