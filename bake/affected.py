@@ -145,11 +145,32 @@ def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
         archive = Path(folder) / "tree.tar"
         _git(top, "archive", "--format=tar", "-o", str(archive), ref, "--", str(relative.parent))
         with tarfile.open(archive) as tar:
-            tar.extractall(Path(folder) / "tree", filter="data")  # Python >= 3.11.4
+            _extract(tar, Path(folder) / "tree")
         try:
             return load_family(Path(folder) / "tree" / relative)
         except ConfigError as exc:
             return f"{relative} at {ref} is not a valid family ({exc.message})"
+
+
+def _extract(tar: tarfile.TarFile, folder: Path) -> None:
+    """Extract ``git archive``'s tar with the "data" filter where Python has it (3.11.4 and
+    later); Debian 12's Python 3.11.2 has not, so there the same rules are checked by hand:
+    no absolute path, no ``..``, no device, no link leaving the tree."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    for member in tar.getmembers():
+        path = PurePosixPath(member.name)
+        target = PurePosixPath(member.linkname) if member.issym() or member.islnk() else path
+        if (
+            path.is_absolute()
+            or ".." in path.parts
+            or member.isdev()
+            or target.is_absolute()
+            or ".." in (path.parent / target).parts
+        ):
+            raise ConfigError("git archive", member.name, "a path that leaves the tree")
+    tar.extractall(folder)  # the members were checked above
 
 
 def since(family: Family, config_path: Path, ref: str) -> Affected:

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from bake import oci, publish, sessions
 from bake.errors import BakeError
 from bake.naming import VARIABLES
 from tests.faultproxy import FaultProxy
+from tests.ownregistry import OwnRegistry
 
 pytestmark = pytest.mark.docker
 
@@ -193,41 +193,6 @@ def test_fault_push_survives_500s_and_connection_resets(
     assert "retry:" in capfd.readouterr().err
     ref = f"{proxy.address}/{namespace}/base:it"
     assert _digest(SHARED, f"{namespace}/base", "it") == _local_id(ref)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class OwnRegistry:
-    """A registry of this test's own, on another loopback port (never the shared one)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.address = f"127.0.0.1:{_free_port()}"
-        self.config = folder / "config.yml"
-        self.config.write_text(
-            "version: 0.1\nlog: {level: error}\n"
-            f"storage: {{filesystem: {{rootdirectory: {folder / 'data'}}}}}\n"
-            f"http: {{addr: {self.address}}}\n"
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(["docker-registry", "serve", str(self.config)])
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://{self.address}/v2/", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("own registry did not start")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ import pytest
 
 from bake.naming import VARIABLES
 from tests.ci import require_tool
-from tests.integration.test_publish_docker import OwnRegistry
+from tests.ownregistry import OwnRegistry
 
 pytestmark = pytest.mark.docker
 

@@ -11,16 +11,19 @@ opts out of nvidia.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bake import affected, cli, pipeline, run, sessions
+from bake.errors import ConfigError
 from bake.family import load_family
 from tests import workflow
 
@@ -430,3 +433,29 @@ def test_pull_request_with_nothing_affected_skips_the_build_jobs_and_passes(
     assert (
         workflow.interpolate(flow["jobs"]["build"]["env"]["SINCE"], push) == ""
     )  # pushes build everything
+
+
+@pytest.mark.parametrize("hand_checked", [False, True], ids=["data filter", "Python 3.11.2"])
+def test_an_archive_member_leaving_the_tree_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hand_checked: bool
+) -> None:
+    """Debian 12's Python 3.11.2 has no tarfile "data" filter: the same rules by hand."""
+    if hand_checked:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    archive = tmp_path / "tree.tar"
+    with tarfile.open(archive, "w") as tar:
+        good = tarfile.TarInfo("family/family.yaml")
+        tar.addfile(good, io.BytesIO(b""))
+        evil = tarfile.TarInfo("family/../../evil")
+        tar.addfile(evil, io.BytesIO(b""))
+    with (
+        tarfile.open(archive) as tar,
+        pytest.raises((ConfigError, getattr(tarfile, "FilterError", ConfigError))),
+    ):
+        affected._extract(tar, tmp_path / "out")
+    assert not (tmp_path / "evil").exists()
+    with tarfile.open(archive, "w") as tar:
+        tar.addfile(good, io.BytesIO(b""))
+    with tarfile.open(archive) as tar:
+        affected._extract(tar, tmp_path / "ok")
+    assert (tmp_path / "ok" / "family" / "family.yaml").is_file()
