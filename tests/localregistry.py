@@ -14,6 +14,7 @@ import subprocess
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "get",
     "get_json",
     "platform_of",
+    "remove_images",
     "remove_local_images",
     "tags_of",
 ]
@@ -42,17 +44,22 @@ def fresh_namespace(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def remove_local_images(namespace: str) -> None:
-    """Remove the local images tagged under ``REGISTRY/namespace/``."""
+def remove_images(match: Callable[[str], bool]) -> None:
+    """Remove the local images whose ``repository:tag`` ``match`` accepts."""
     listed = subprocess.run(
         ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"{REGISTRY}/{namespace}/")]
+    mine = [ref for ref in listed if match(ref)]
     if mine:
         subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+
+
+def remove_local_images(namespace: str) -> None:
+    """Remove the local images tagged under ``REGISTRY/namespace/``."""
+    remove_images(lambda ref: ref.startswith(f"{REGISTRY}/{namespace}/"))
 
 
 def get(path: str) -> tuple[int, bytes]:

@@ -29,6 +29,7 @@ import pytest
 from bake import changelog, oci, release_record, sessions
 from bake.errors import PipelineError
 from bake.naming import VARIABLES
+from tests.localregistry import remove_images
 from tests.ownregistry import OwnRegistry
 
 pytestmark = pytest.mark.docker
@@ -52,15 +53,7 @@ def own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OwnRegistry
     registry.start()
     yield registry
     registry.stop()
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(registry.address + "/")]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+    remove_images(lambda ref: ref.startswith(registry.address + "/"))
 
 
 def _get(address: str, path: str) -> tuple[int, bytes]:

@@ -29,6 +29,7 @@ from bake import oci, publish, sessions
 from bake.errors import BakeError
 from bake.naming import VARIABLES
 from tests.faultproxy import FaultProxy
+from tests.localregistry import remove_images
 from tests.ownregistry import OwnRegistry
 
 pytestmark = pytest.mark.docker
@@ -49,15 +50,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     oci.client_for.cache_clear()
     name = f"t-publish-{uuid.uuid4().hex[:8]}"
     yield name
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if f"/{name}/" in ref]
-    if mine:
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+    remove_images(lambda ref: f"/{name}/" in ref)
 
 
 def _get(address: str, path: str) -> tuple[int, bytes, dict[str, str]]:

@@ -41,6 +41,7 @@ from tests.localregistry import (
     get,
     get_json,
     platform_of,
+    remove_images,
     remove_local_images,
     tags_of,
 )
@@ -66,15 +67,8 @@ def owner() -> Iterator[str]:
     yield name
     namespace = name.lower()
     remove_local_images(namespace)
-    listed = subprocess.run(
-        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    mine = [ref for ref in listed if ref.startswith(f"ghcr.io/{namespace}/")]
-    if mine:  # a pull request's test-only images keep the ghcr.io names
-        subprocess.run(["docker", "image", "rm", *mine], capture_output=True, check=False)
+    # A pull request's test-only images keep the ghcr.io names.
+    remove_images(lambda ref: ref.startswith(f"ghcr.io/{namespace}/"))
 
 
 def _git(repo: Path, *args: str) -> None:
