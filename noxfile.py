@@ -1,4 +1,4 @@
-"""nox sessions for the reference family (bake.nox_sessions) and this repository's chores.
+"""nox sessions for the reference family (bake.front.nox_sessions) and this repository's chores.
 
     nox -l                       # the catalogue (nox -l --json for a CI matrix)
     nox -s build-firefox         # build one image (its base via bake contexts)
@@ -22,7 +22,10 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # this checkout's bake/
 
-from bake import lint, nox_sessions  # noqa: E402
+from bake.front import (
+    lint,  # noqa: E402
+    nox_sessions,  # noqa: E402
+)
 from tests import lockfile  # noqa: E402
 
 PYTHON = sys.executable

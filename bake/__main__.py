@@ -1,5 +1,5 @@
 """Entry point for ``python -m bake``."""
 
-from bake import cli
+from bake.front import cli
 
 raise SystemExit(cli.main())

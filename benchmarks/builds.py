@@ -35,8 +35,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bake import generated, pipeline, run, sbom
-from bake.family import Image
+from bake.build import pipeline
+from bake.core import run
+from bake.emit import generated
+from bake.model.family import Image
+from bake.publish import sbom
 from benchmarks import scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, machine, median, quiet, render, say, timed

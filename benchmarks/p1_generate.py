@@ -20,8 +20,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bake import run
-from bake.family import load_family
+from bake.core import run
+from bake.model.family import load_family
 from benchmarks.families import apps_for_targets, write_generate_family
 from benchmarks.table import Row, cpu_timed, machine, median, render, say
 

@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bake import run
+from bake.core import run
 from benchmarks.builds import Copy
 from benchmarks.families import BENCH_FIXTURE
 from benchmarks.table import Row, machine, median, not_available, quiet, render, say, timed

@@ -20,9 +20,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
-from bake import run
-from bake.family import Family
-from bake.naming import Variables, image_refs
+from bake.core import run
+from bake.model.family import Family
+from bake.model.naming import Variables, image_refs
 
 __all__ = ["forget_run", "records_of_run", "remove_images"]
 

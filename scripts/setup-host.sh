@@ -66,7 +66,7 @@ BINFMT_HANDLERS="qemu-aarch64 qemu-arm"
 DOCKER_HUB_PROBE=https://registry-1.docker.io/v2/
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# Shared with bake/host.py.
+# Shared with bake/build/host.py.
 MIN_BUILDX=$(sed -n 's/^MIN_BUILDX=//p' "$REPO_ROOT/bake/data/host-minimums" 2>/dev/null || true)
 CHECK_ONLY=0
 SKIP_SEED=${BAKE_SKIP_SEED:-0}

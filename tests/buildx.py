@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bake.naming import VARIABLES
+from bake.model.naming import VARIABLES
 from tests.ci import unavailable
 
 __all__ = ["bake_print", "require_buildx"]

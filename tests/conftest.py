@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bake import host, pipeline, smoke
-from bake.family import load_family
+from bake.build import host, pipeline
+from bake.model.family import load_family
+from bake.smoke import suite
 from tests.ci import in_ci
 from tests.fuzzing import outcomes  # noqa: F401 (the fixture of every property test)
 
@@ -85,12 +86,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _firefox(platforms: tuple[str, ...] = ()) -> tuple[str, tuple[smoke.Outcome, ...]]:
+def _firefox(platforms: tuple[str, ...] = ()) -> tuple[str, tuple[suite.Outcome, ...]]:
     """`test-base` then `test-firefox` on the reference family, for real (every platform,
     or ``platforms``): built and smoke-tested, under QEMU when foreign (the second build
     reuses the base). Firefox's local ref and every outcome."""
     options = pipeline.Options.from_env(os.environ)
-    results: list[smoke.Outcome] = []
+    results: list[suite.Outcome] = []
     for selection in ("base", "firefox"):
         plan = pipeline.make_plan(
             REPO / "family.yaml", selection, options=options, env=os.environ, platforms=platforms
@@ -100,13 +101,13 @@ def _firefox(platforms: tuple[str, ...] = ()) -> tuple[str, tuple[smoke.Outcome,
 
 
 @pytest.fixture(scope="session")
-def reference_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
+def reference_firefox() -> tuple[str, tuple[suite.Outcome, ...]]:
     """Base and firefox for all three platforms (the slow reference-family test)."""
     return _firefox()
 
 
 @pytest.fixture(scope="session")
-def native_firefox() -> tuple[str, tuple[smoke.Outcome, ...]]:
+def native_firefox() -> tuple[str, tuple[suite.Outcome, ...]]:
     """Base and firefox for this machine's own platform only: what the end-to-end desktop
     test runs, whose checks do not depend on the platform (three platforms under QEMU are
     the slow reference-family test's, and the tiny family's in the default run)."""

@@ -1,5 +1,5 @@
 """Write a family file for a test, with a stub Dockerfile (and context folder) for every
-image it names: a family's Dockerfiles must exist (bake.files), and most tests care about
+image it names: a family's Dockerfiles must exist (bake.model.files), and most tests care about
 the YAML, not the files."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from bake.config import load_config
-from bake.errors import ConfigError
+from bake.core.errors import ConfigError
+from bake.model.config import load_config
 
 __all__ = ["stub_files", "write_family", "write_text"]
 

@@ -82,7 +82,7 @@ def get_json(path: str) -> dict[str, Any]:
 
 def tags_of(repository: str) -> list[str]:
     """The image tags of a repository; none when it does not exist or holds only digests.
-    Release records (``sha256-<hex>.bake``, attached to an index by bake.release_record,
+    Release records (``sha256-<hex>.bake``, attached to an index by bake.publish.release_record,
     like cosign's signatures) are left out: they are not tags an image is pulled by."""
     status, body = get(f"{repository}/tags/list")
     if status == 404:

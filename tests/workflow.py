@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from bake.naming import VARIABLES
+from bake.model.naming import VARIABLES
 from tests.ghexpr import Unsupported, condition, evaluate, interpolate
 
 __all__ = [

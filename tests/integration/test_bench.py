@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bake import sbom
-from bake.family import load_family
+from bake.model.family import load_family
+from bake.publish import sbom
 from benchmarks import builds, p1_generate, scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, render

@@ -1,4 +1,4 @@
-"""BAKE_CACHE=gha (bake.cache): one GitHub Actions cache scope per image × platforms."""
+"""BAKE_CACHE=gha (bake.build.cache): one GitHub Actions cache scope per image × platforms."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bake import cache, cli, pipeline
-from bake.errors import ConfigError
-from bake.family import load_family
+from bake.build import cache, pipeline
+from bake.core.errors import ConfigError
+from bake.front import cli
+from bake.model.family import load_family
 from tests.buildx import require_buildx
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli, oci, sessions
-from bake.naming import VARIABLES
+from bake.front import cli, sessions
+from bake.model.naming import VARIABLES
+from bake.publish import registry
 from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker
@@ -31,7 +32,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     monkeypatch.setenv("BAKE_SBOM_GENERATOR", "auto")
     monkeypatch.setenv("BAKE_CHANGES_DIR", str(tmp_path / "changes"))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    oci.client_for.cache_clear()
+    registry.client_for.cache_clear()
     name = fresh_namespace("prune-changes")
     yield name
     remove_local_images(name)

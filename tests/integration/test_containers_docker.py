@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import containers, isolation
-from bake.smoke import Check, Outcome
+from bake.build import isolation
+from bake.smoke import containers
+from bake.smoke.suite import Check, Outcome
 
 pytestmark = pytest.mark.docker
 

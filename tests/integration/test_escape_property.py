@@ -17,10 +17,10 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bake import cli
-from bake.config import LABEL_KEY_RE, load_config
-from bake.family import resolve
-from bake.generated import expected_files, write_files
+from bake.emit.generated import expected_files, write_files
+from bake.front import cli
+from bake.model.config import LABEL_KEY_RE, load_config
+from bake.model.family import resolve
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
 from tests.families import write_text
@@ -29,7 +29,7 @@ from tests.integration.test_oracle import resolved
 REPO = Path(__file__).resolve().parents[2]
 # Any character but surrogates (not encodable as UTF-8), NUL (no Docker label or arg can
 # carry one) and CR (buildx reads "\r$$${" from bake JSON unlike from HCL) — the config
-# refuses all three (bake/yamlload.py); templates are made likely.
+# refuses all three (bake/model/yamlload.py); templates are made likely.
 TEXT = st.lists(
     st.one_of(
         st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
@@ -59,7 +59,7 @@ ANY_KEY = st.one_of(
 # found by this test: python-hcl2 could not write an escaped %%{ (a traceback)
 @example(description="0", label="%%{{", arg="${%%{{", key="0")
 @example(description='say "${X}"', label='"${', arg='\\"${Y}"', key="b")  # \"$${ mangled
-# python-hcl2 could not render "%%{{" at all; bake.hclwrite, which renders now, can.
+# python-hcl2 could not render "%%{{" at all; bake.emit.hcl, which renders now, can.
 @example(description="%%{{", label="a%%{{b", arg='"%%{x}"', key="c")
 def test_arbitrary_text_survives_buildx(
     tmp_path: Path, description: str, label: str, arg: str, key: str

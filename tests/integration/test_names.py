@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli
-from bake.family import load_family
+from bake.front import cli
+from bake.model.family import load_family
 from tests.buildx import bake_print, require_buildx
 from tests.families import write_text
 
@@ -281,7 +281,7 @@ def test_an_alias_is_accepted_where_its_image_name_is(
 
 
 def test_an_alias_selects_its_image_in_a_plan(tmp_path: Path) -> None:
-    from bake import pipeline
+    from bake.build import pipeline
 
     path = tmp_path / "family.yaml"
     write_text(path, FAMILY)

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from bake.config import ImageSpec
-from bake.emit import dockerfile_in_context
-from bake.family import Family, Image, load_family
-from bake.generated import expected_files, write_files
-from bake.naming import DEFAULT_EPOCH, Variables, cache_refs, image_labels, image_refs
-from bake.recipe import build_args, dockerfile_for
+from bake.emit.document import dockerfile_in_context
+from bake.emit.generated import expected_files, write_files
+from bake.model.config import ImageSpec
+from bake.model.family import Family, Image, load_family
+from bake.model.naming import DEFAULT_EPOCH, Variables, cache_refs, image_labels, image_refs
+from bake.model.packages import build_args, dockerfile_for
 from tests.buildx import bake_print, require_buildx
 
 REPO = Path(__file__).resolve().parents[2]

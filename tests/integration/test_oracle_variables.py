@@ -15,9 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bake.family import Family, load_family
-from bake.generated import expected_files, write_files
-from bake.naming import Variables
+from bake.emit.generated import expected_files, write_files
+from bake.model.family import Family, load_family
+from bake.model.naming import Variables
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
 from tests.integration.test_oracle import model_target, resolved

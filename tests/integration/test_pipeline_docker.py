@@ -3,7 +3,7 @@ the local registry at 127.0.0.1:5000 (scripts/setup-host.sh sets them up).
 
 Each test publishes under a namespace of its own, so runs never see each other's images,
 and what was pushed is read back with the registry's HTTP API directly: an independent
-check of bake.registry's verdict, not bake checking itself.
+check of bake.publish.readback's verdict, not bake checking itself.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from bake import host, sessions
-from bake import platforms as bake_platforms
-from bake.errors import PipelineError
-from bake.naming import VARIABLES
+from bake.build import host
+from bake.core.errors import PipelineError
+from bake.front import sessions
+from bake.model import platforms as bake_platforms
+from bake.model.naming import VARIABLES
 from tests.localregistry import (
     ACCEPT,
     REGISTRY,

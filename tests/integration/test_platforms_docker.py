@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from bake import containers, host, platforms, smoke
+from bake.build import host
+from bake.model import platforms
+from bake.smoke import containers, suite
 
 
 @pytest.mark.docker
@@ -20,5 +22,5 @@ def test_architecture_check_passes_in_a_real_container(platform: str) -> None:
         ["docker", "pull", "-q", "--platform", platform, image], check=True, capture_output=True
     )
     host.check_binfmt([platform])
-    (outcome,) = containers.run_checks([smoke.arch_check("debian", platform, image)], timeout=120)
+    (outcome,) = containers.run_checks([suite.arch_check("debian", platform, image)], timeout=120)
     assert outcome.passed, (outcome.reason, outcome.output)

@@ -26,9 +26,11 @@ from typing import Any
 
 import pytest
 
-from bake import changelog, oci, release_record, sessions
-from bake.errors import PipelineError
-from bake.naming import VARIABLES
+from bake.core.errors import PipelineError
+from bake.front import sessions
+from bake.model.naming import VARIABLES
+from bake.publish import changelog, release_record
+from bake.publish import registry as publish_registry
 from tests.localregistry import remove_images
 from tests.ownregistry import OwnRegistry
 
@@ -48,7 +50,7 @@ def own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OwnRegistry
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
     monkeypatch.setenv("BAKE_SBOM_GENERATOR", "off")
-    oci.client_for.cache_clear()
+    publish_registry.client_for.cache_clear()
     registry = OwnRegistry(tmp_path / "registry")
     registry.start()
     yield registry
@@ -82,13 +84,15 @@ def _layer(text: str) -> tuple[bytes, str]:
     return gzip.compress(tar_bytes, mtime=0), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
 
 
-def _put_blob(client: oci.Client, repo: str, blob: bytes) -> str:
-    digest = oci.digest_of(blob)
+def _put_blob(client: publish_registry.Client, repo: str, blob: bytes) -> str:
+    digest = publish_registry.digest_of(blob)
     client.upload_blob(repo, digest, len(blob), lambda: io.BytesIO(blob))
     return digest
 
 
-def _mint(client: oci.Client, repo: str, seed: dict[str, Any], version: int) -> oci.Manifest:
+def _mint(
+    client: publish_registry.Client, repo: str, seed: dict[str, Any], version: int
+) -> publish_registry.Manifest:
     """A new version of the seed index: each image manifest gets a layer of its own."""
     moved: dict[str, dict[str, Any]] = {}
     descriptors = []
@@ -112,7 +116,7 @@ def _mint(client: oci.Client, repo: str, seed: dict[str, Any], version: int) -> 
             {"mediaType": LAYER, "size": len(layer), "digest": _put_blob(client, repo, layer)},
         ]
         body = json.dumps(image).encode()
-        digest = client.put_manifest(repo, oci.digest_of(body), body, MANIFEST)
+        digest = client.put_manifest(repo, publish_registry.digest_of(body), body, MANIFEST)
         moved[d["digest"]] = {**d, "digest": digest, "size": len(body)}
     for d in seed["manifests"]:
         subject = (d.get("annotations") or {}).get("vnd.docker.reference.digest")
@@ -125,12 +129,12 @@ def _mint(client: oci.Client, repo: str, seed: dict[str, Any], version: int) -> 
             }
             descriptors.append({**d, "annotations": annotations})
     body = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": descriptors}).encode()
-    client.put_manifest(repo, oci.digest_of(body), body, INDEX)
-    return oci.Manifest(body, INDEX, oci.digest_of(body))
+    client.put_manifest(repo, publish_registry.digest_of(body), body, INDEX)
+    return publish_registry.Manifest(body, INDEX, publish_registry.digest_of(body))
 
 
-def _publish_versions(own: OwnRegistry, repo: str) -> dict[int, oci.Manifest]:
-    client = oci.client_for(own.address)
+def _publish_versions(own: OwnRegistry, repo: str) -> dict[int, publish_registry.Manifest]:
+    client = publish_registry.client_for(own.address)
     seed = client.get_manifest(repo, "seed")
     assert seed is not None
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -151,7 +155,7 @@ def _publish_versions(own: OwnRegistry, repo: str) -> dict[int, oci.Manifest]:
                 "mediaType": MANIFEST,
                 "config": {
                     "mediaType": "application/vnd.oci.empty.v1+json",
-                    "digest": oci.digest_of(b"{}"),
+                    "digest": publish_registry.digest_of(b"{}"),
                     "size": 2,
                 },
                 "layers": [],
@@ -250,6 +254,6 @@ def test_prune_keeps_every_release_and_three_sha_tags_and_gc_frees_the_rest(
 
     # A child manifest of a kept tag deleted behind prune's back: its check must fail.
     latest = json.loads(versions[12].body)["manifests"][1]["digest"]
-    oci.client_for(own.address).delete_manifest(repo, latest)
+    publish_registry.client_for(own.address).delete_manifest(repo, latest)
     with pytest.raises(PipelineError, match=f"hello:latest: manifest {latest} is missing"):
         sessions.by_name(catalogue, "prune-hello").action(at)

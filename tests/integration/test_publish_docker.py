@@ -25,9 +25,11 @@ from typing import Any
 
 import pytest
 
-from bake import oci, publish, sessions
-from bake.errors import BakeError
-from bake.naming import VARIABLES
+from bake.core.errors import BakeError
+from bake.front import sessions
+from bake.model.naming import VARIABLES
+from bake.publish import registry as publish_registry
+from bake.publish import upload
 from tests.faultproxy import FaultProxy
 from tests.localregistry import remove_images
 from tests.ownregistry import OwnRegistry
@@ -47,7 +49,7 @@ def namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("BAKE_RETRY_DELAY", "0.2")
     for variable in VARIABLES:
         monkeypatch.delenv(variable.name, raising=False)
-    oci.client_for.cache_clear()
+    publish_registry.client_for.cache_clear()
     name = f"t-publish-{uuid.uuid4().hex[:8]}"
     yield name
     remove_images(lambda ref: f"/{name}/" in ref)
@@ -201,7 +203,7 @@ def test_fault_registry_gone_mid_upload_moves_no_tag_and_a_rerun_converges(
 ) -> None:
     monkeypatch.setenv("BAKE_RETRIES", "3")
     uploads: list[str] = []
-    real_upload = publish.upload
+    real_upload = upload.upload
 
     def upload_then_die(image: Any, *args: Any) -> Any:
         uploads.append(image.name)
@@ -209,7 +211,7 @@ def test_fault_registry_gone_mid_upload_moves_no_tag_and_a_rerun_converges(
             own_registry.stop()
         return real_upload(image, *args)
 
-    monkeypatch.setattr(publish, "upload", upload_then_die)
+    monkeypatch.setattr(upload, "upload", upload_then_die)
     with pytest.raises(BakeError) as info:
         _push("all", f"{own_registry.address}/{namespace}")
     message = str(info.value)
@@ -219,7 +221,7 @@ def test_fault_registry_gone_mid_upload_moves_no_tag_and_a_rerun_converges(
     own_registry.start()
     for image in IMAGES:
         assert _tags(own_registry.address, f"{namespace}/{image}") == []
-    monkeypatch.setattr(publish, "upload", real_upload)
+    monkeypatch.setattr(upload, "upload", real_upload)
     _push("all", f"{own_registry.address}/{namespace}")
     for image in IMAGES:
         ref = f"{own_registry.address}/{namespace}/{image}:it"

@@ -14,20 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from bake import pipeline, smoke
+from bake.build import pipeline
+from bake.smoke import suite
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
 def test_firefox_passes_every_check_on_every_platform(
-    reference_firefox: tuple[str, tuple[smoke.Outcome, ...]],
+    reference_firefox: tuple[str, tuple[suite.Outcome, ...]],
 ) -> None:
     _, outcomes = reference_firefox
     assert outcomes and all(o.passed for o in outcomes)
     ran = {(o.check.image, o.check.platform, o.check.name) for o in outcomes}
     for image in ("base", "firefox"):
         for platform in ("linux/amd64", "linux/arm64", "linux/arm/v7"):
-            assert (image, platform, smoke.ARCH_CHECK) in ran
+            assert (image, platform, suite.ARCH_CHECK) in ran
     assert ("firefox", "linux/arm/v7", "firefox-version") in ran
 
 
@@ -39,6 +40,6 @@ def test_chromium_passes_every_check_on_every_platform() -> None:
     outcomes = pipeline.test(plan)
     cells = {(o.check.platform, o.check.name) for o in outcomes if o.passed}
     for platform in ("linux/amd64", "linux/arm64", "linux/arm/v7"):
-        assert (platform, smoke.ARCH_CHECK) in cells
+        assert (platform, suite.ARCH_CHECK) in cells
         assert (platform, "chromium-version") in cells
     assert all(o.passed for o in outcomes)

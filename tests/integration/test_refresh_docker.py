@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import refresh, sessions
-from bake.naming import VARIABLES
+from bake.build import refresh
+from bake.front import sessions
+from bake.model.naming import VARIABLES
 from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker

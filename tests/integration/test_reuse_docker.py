@@ -1,4 +1,4 @@
-"""Nothing changed, nothing to do (bake.reuse), with the real daemon, buildx and registry:
+"""Nothing changed, nothing to do (bake.build.reuse), with the real daemon, buildx and registry:
 a second build of an unchanged image neither exports nor loads it; a second push uploads
 nothing and moves no tag; plain bake of the committed file gives the pipeline's manifests.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bake.naming import VARIABLES
+from bake.model.naming import VARIABLES
 from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker

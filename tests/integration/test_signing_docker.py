@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from bake.naming import VARIABLES
+from bake.model.naming import VARIABLES
 from tests.ci import require_tool
 from tests.ownregistry import OwnRegistry
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import pipeline, smoke
-from bake.naming import VARIABLES
+from bake.build import pipeline
+from bake.model.naming import VARIABLES
+from bake.smoke import suite
 from tests.localregistry import REGISTRY, fresh_namespace, remove_local_images
 
 pytestmark = pytest.mark.docker
@@ -62,7 +63,7 @@ def test_yaml_app_passes_its_smoke_tests_on_three_platforms(family: Path) -> Non
     for platform in PLATFORMS:
         for check in ("hello", "amd64-only-package", "files-through-a-symlink", "env", "program"):
             assert ("greeter", platform, check) in ran
-        assert ("greeter", platform, smoke.ARCH_CHECK) in ran
+        assert ("greeter", platform, suite.ARCH_CHECK) in ran
 
 
 def test_an_app_added_with_only_yaml_is_built_tested_and_pushed(family: Path) -> None:

@@ -22,9 +22,11 @@ from typing import Any
 
 import pytest
 
-from bake import affected, cli, pipeline, run, sessions
-from bake.errors import ConfigError
-from bake.family import load_family
+from bake.build import affected, pipeline
+from bake.core import run
+from bake.core.errors import ConfigError
+from bake.front import cli, sessions
+from bake.model.family import load_family
 from tests import workflow
 
 HERE = Path(__file__).parents[1]

@@ -1,4 +1,4 @@
-"""bake.batch: grouping checks into one container per image × platform, the script, and
+"""bake.smoke.batch: grouping checks into one container per image × platform, the script, and
 splitting the container's output back into checks. (The script itself runs for real in
 tests/integration/test_containers_docker.py: its `kill -9 -1` is only safe inside a container.)"""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import shlex
 
-from bake import batch
-from bake.smoke import Check
+from bake.smoke import batch
+from bake.smoke.suite import Check
 
 TOKEN = "@@bake-0123456789abcdef"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bake import changelog, inspection
-from bake.packagediff import PackageChanges
+from bake.publish import changelog, inspection
+from bake.publish.packagediff import PackageChanges
 
 
 def _statement(*purls: str) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""The CI plan (bake.ciplan) and the family's ``ci:`` runner section (bake.runners)."""
+"""The CI plan (bake.ci.plan) and the family's ``ci:`` runner section (bake.model.runners)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli, platforms
-from bake.ciplan import make_ci_plan, platform_slug
-from bake.family import load_family
-from bake.naming import Variables
-from bake.runners import DEFAULT_RUNNERS, Runner
+from bake.ci.plan import make_ci_plan, platform_slug
+from bake.front import cli
+from bake.model import platforms
+from bake.model.family import load_family
+from bake.model.naming import Variables
+from bake.model.runners import DEFAULT_RUNNERS, Runner
 from tests.families import write_family
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,7 +126,7 @@ def test_runners_come_from_the_family_file(tmp_path: Path) -> None:
 
 
 def test_default_runner_table() -> None:
-    """The runner columns of the one platform table (bake.platforms)."""
+    """The runner columns of the one platform table (bake.model.platforms)."""
     assert set(DEFAULT_RUNNERS) == set(platforms.names())
     assert DEFAULT_RUNNERS["linux/amd64"] == Runner("ubuntu-24.04")
     assert DEFAULT_RUNNERS["linux/arm64"] == Runner("ubuntu-24.04-arm")

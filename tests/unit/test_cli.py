@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli
+from bake.front import cli
 
 HERE = Path(__file__).parents[1]
 REPO = HERE.parent

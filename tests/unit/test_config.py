@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli
-from bake.config import DEFAULT_PLATFORMS, load_config
+from bake.front import cli
+from bake.model.config import DEFAULT_PLATFORMS, load_config
 from tests.families import write_family
 
 GOOD = """\

@@ -1,10 +1,10 @@
-"""bake.containers without docker: the command of a batch container. (Running batches,
+"""bake.smoke.containers without docker: the command of a batch container. (Running batches,
 interrupts and sessions side by side: tests/integration/test_containers_docker.py.)"""
 
 from __future__ import annotations
 
-from bake import batch, containers
-from bake.smoke import Check
+from bake.smoke import batch, containers
+from bake.smoke.suite import Check
 
 
 def test_batch_container_command_labels_names_and_never_pulls() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from bake.emit import hcl_string, render_hcl, render_json
-from bake.family import load_family
+from bake.emit.document import hcl_string, render_hcl, render_json
+from bake.model.family import load_family
 
 HERE = Path(__file__).parents[1]
 FAMILY = load_family(HERE / "fixtures/emit/family.yaml")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bake.errors import ConfigError, UsageError
-from bake.family import Family, load_family
+from bake.core.errors import ConfigError, UsageError
+from bake.model.family import Family, load_family
 
 FIXTURE = Path(__file__).parents[1] / "fixtures/emit/family.yaml"
 
@@ -98,7 +98,7 @@ def test_reference_family_matches_the_issue() -> None:
 
 
 def test_tiers_are_a_type_and_parents_are_named_by_the_family_file() -> None:
-    from bake.family import Tier
+    from bake.model.family import Tier
 
     adopt = load_family(Path(__file__).parents[1] / "fixtures/adopt/family.yaml")
     tiers = {image.name: image.tier for image in adopt.images}

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bake import ghcr
-from bake.errors import HostError
+from bake.core.errors import HostError
+from bake.publish import ghcr
 
 DIGEST = "sha256:" + "a" * 64
 OTHER = "sha256:" + "b" * 64

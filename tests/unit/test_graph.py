@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli, graph
-from bake.family import load_family
+from bake.emit import graph
+from bake.front import cli
+from bake.model.family import load_family
 from tests.ci import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def test_a_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_the_readme_tables_come_from_their_one_source() -> None:
-    from bake import platforms, schema
+    from bake.model import platforms, schema
 
     text = (ROOT / "README.md").read_text()
     assert f"{graph.SCHEMA_BEGIN}\n{schema.render_markdown_table()}{graph.SCHEMA_END}" in text

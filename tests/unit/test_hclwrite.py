@@ -1,4 +1,4 @@
-"""The direct HCL writer (bake.hclwrite) against python-hcl2, the reference renderer: for
+"""The direct HCL writer (bake.emit.hcl) against python-hcl2, the reference renderer: for
 the reference family, every fixture, the benchmark families and random documents, both
 must produce the same bytes. (Whether buildx reads those bytes back right is the oracle
 tests' and the escaping property test's job.)"""
@@ -13,10 +13,11 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
-from bake import emit, hclwrite
-from bake.emit import hcl2_dumps, hcl_data, hcl_string, render_hcl
-from bake.family import load_family
-from bake.packages_targets import Text
+from bake.emit import document as emit_document
+from bake.emit import hcl
+from bake.emit.document import hcl2_dumps, hcl_data, hcl_string, render_hcl
+from bake.emit.package_targets import Text
+from bake.model.family import load_family
 from benchmarks.families import write_generate_family
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,8 +44,8 @@ LITERAL = TEXT.map(hcl_string)
 HEREDOC = (
     st.lists(TEXT.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4)
     .map(lambda lines: "\n".join(lines) + "\n")
-    .filter(lambda text: "\n\n\n" not in "\n" + text and emit._fits_heredoc(text))
-    .map(lambda text: emit._hcl_value(Text(text)))
+    .filter(lambda text: "\n\n\n" not in "\n" + text and emit_document._fits_heredoc(text))
+    .map(lambda text: emit_document._hcl_value(Text(text)))
 )
 EXPRESSION = st.sampled_from(
     ["SHA", "string", "name", 'image_tags("x")', 'CACHE_REGISTRY == "" ? [] : ["a:${name}"]']
@@ -64,7 +65,7 @@ DOCUMENT = st.dictionaries(st.sampled_from(["variable", "function", "target", "g
 def _with_markers(document: dict[str, list[dict[str, dict[str, Any]]]]) -> dict[str, Any]:
     return {
         kind: [
-            {label: {**body, hclwrite.BLOCK_MARKER: True} for label, body in block.items()}
+            {label: {**body, hcl.BLOCK_MARKER: True} for label, body in block.items()}
             for block in blocks
         ]
         for kind, blocks in document.items()
@@ -74,14 +75,14 @@ def _with_markers(document: dict[str, list[dict[str, dict[str, Any]]]]) -> dict[
 @pytest.mark.parametrize("path", FAMILY_FILES, ids=lambda p: p.parent.name or "reference")
 def test_families_render_like_python_hcl2(path: Path) -> None:
     data = hcl_data(load_family(path))
-    assert hclwrite.dumps(data) == hcl2_dumps(data)
+    assert hcl.dumps(data) == hcl2_dumps(data)
 
 
 @pytest.mark.parametrize("apps", [1, 7, 40])
 def test_generated_families_render_like_python_hcl2(tmp_path: Path, apps: int) -> None:
     family = load_family(write_generate_family(tmp_path, apps))
     data = hcl_data(family)
-    assert hclwrite.dumps(data) == hcl2_dumps(data)
+    assert hcl.dumps(data) == hcl2_dumps(data)
 
 
 def test_render_hcl_is_header_plus_writer_output() -> None:
@@ -101,23 +102,23 @@ def test_random_documents_render_like_python_hcl2(
         expected = hcl2_dumps(data)
     except LarkError:
         reject()
-    assert hclwrite.dumps(data) == expected
+    assert hcl.dumps(data) == expected
 
 
 def test_literals_are_written_as_rendered_even_where_python_hcl2_mangles_them() -> None:
     """python-hcl2 turns \\"$${x} into \\$${x} (why hcl_string writes that quote as \\u0022);
     hclwrite copies every rendered literal as it is."""
     data = _with_markers({"target": [{'"t"': {"description": '"a\\"$${x}"'}}]})
-    assert hclwrite.dumps(data) == 'target "t" {\n  description = "a\\"$${x}"\n}'
-    assert hcl2_dumps(data) != hclwrite.dumps(data)
+    assert hcl.dumps(data) == 'target "t" {\n  description = "a\\"$${x}"\n}'
+    assert hcl2_dumps(data) != hcl.dumps(data)
 
 
 def test_heredocs_keep_their_blank_lines() -> None:
-    heredoc = emit._hcl_value(Text("FROM base\n\n\nRUN true\n"))
+    heredoc = emit_document._hcl_value(Text("FROM base\n\n\nRUN true\n"))
     data = _with_markers({"target": [{'"t"': {"dockerfile-inline": heredoc}}]})
-    assert hclwrite.dumps(data).endswith("FROM base\n\n\nRUN true\nEOT\n\n}")
+    assert hcl.dumps(data).endswith("FROM base\n\n\nRUN true\nEOT\n\n}")
 
 
 def test_unknown_values_are_refused() -> None:
     with pytest.raises(TypeError):
-        hclwrite.dumps({"target": [{'"t"': {"n": 1, hclwrite.BLOCK_MARKER: True}}]})
+        hcl.dumps({"target": [{'"t"': {"n": 1, hcl.BLOCK_MARKER: True}}]})

@@ -1,4 +1,4 @@
-"""bake.host: the parsers, and each check's verdict and fix-it hint (docker stubbed)."""
+"""bake.build.host: the parsers, and each check's verdict and fix-it hint (docker stubbed)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import host, run
-from bake.errors import CommandError, HostError
+from bake.build import host
+from bake.core import run
+from bake.core.errors import CommandError, HostError
 
 ENABLED_PF = """enabled
 interpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P

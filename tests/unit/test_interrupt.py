@@ -1,4 +1,4 @@
-"""bake.interrupt: SIGINT/SIGTERM raise Interrupted, once, and the old handlers come back."""
+"""bake.core.interrupt: SIGINT/SIGTERM raise Interrupted, once, and the old handlers come back."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from bake import interrupt
-from bake.errors import BakeError
+from bake.core import interrupt
+from bake.core.errors import BakeError
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

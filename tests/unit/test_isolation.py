@@ -1,11 +1,11 @@
-"""bake.isolation: run-private names, and the per-name load locks."""
+"""bake.build.isolation: run-private names, and the per-name load locks."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from bake import isolation
+from bake.build import isolation
 
 
 def test_pinned_names_are_private_to_the_run_and_cannot_be_pushed() -> None:

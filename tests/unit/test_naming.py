@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bake.family import load_family
-from bake.naming import Variables, image_labels, image_refs, semver_tags
+from bake.model.family import load_family
+from bake.model.naming import Variables, image_labels, image_refs, semver_tags
 
 FAMILY = load_family(Path(__file__).parents[1] / "fixtures/emit/family.yaml")
 

@@ -1,4 +1,4 @@
-"""bake.oci against a small registry-like HTTP server on loopback: blob upload (POST then
+"""bake.publish.registry against a small registry-like HTTP server on loopback: blob upload (POST then
 PUT to the Location), manifests by digest and tag, a 500 retried, and the credentials of
 ``docker login`` answering a Basic or a Bearer challenge."""
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bake import oci
+from bake.publish import registry
 
 USER, SECRET = "me", "s3cret"
 TOKEN = "tok-123"
@@ -115,8 +115,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     srv.server_close()
 
 
-def _client(server: Server) -> oci.Client:
-    return oci.Client(f"127.0.0.1:{server.server_address[1]}")
+def _client(server: Server) -> registry.Client:
+    return registry.Client(f"127.0.0.1:{server.server_address[1]}")
 
 
 def test_blob_upload_manifest_by_digest_and_tag(server: Server) -> None:
@@ -130,9 +130,9 @@ def test_blob_upload_manifest_by_digest_and_tag(server: Server) -> None:
     assert sum(s.startswith("PUT /upload/") for s in server.seen) == 1
     body = b'{"schemaVersion":2}'
     media_type = "application/vnd.oci.image.index.v1+json"
-    assert client.put_manifest("ns/x", "v1", body, media_type) == oci.digest_of(body)
+    assert client.put_manifest("ns/x", "v1", body, media_type) == registry.digest_of(body)
     found = client.get_manifest("ns/x", "v1")
-    assert found == oci.Manifest(body, media_type, oci.digest_of(body))
+    assert found == registry.Manifest(body, media_type, registry.digest_of(body))
     assert client.get_manifest("ns/x", "missing") is None
 
 
@@ -140,14 +140,14 @@ def test_content_asked_for_by_digest_must_hash_to_it(server: Server) -> None:
     client = _client(server)
     body, blob = b'{"schemaVersion":2}', b'{"predicateType":"x"}'
     media_type = "application/vnd.oci.image.index.v1+json"
-    digest = client.put_manifest("ns/x", oci.digest_of(body), body, media_type)
-    server.blobs[oci.digest_of(blob)] = blob
-    assert client.get_blob("ns/x", oci.digest_of(blob)) == blob
+    digest = client.put_manifest("ns/x", registry.digest_of(body), body, media_type)
+    server.blobs[registry.digest_of(blob)] = blob
+    assert client.get_blob("ns/x", registry.digest_of(blob)) == blob
     server.manifests[digest] = (b'{"schemaVersion":2,"manifests":[]}', media_type)  # replaced
-    server.blobs[oci.digest_of(blob)] = b"{}"
+    server.blobs[registry.digest_of(blob)] = b"{}"
     for read in (client.get_manifest, client.get_blob):
-        with pytest.raises(oci.RegistryError, match="tampered or corrupt storage"):
-            read("ns/x", digest if read == client.get_manifest else oci.digest_of(blob))
+        with pytest.raises(registry.RegistryError, match="tampered or corrupt storage"):
+            read("ns/x", digest if read == client.get_manifest else registry.digest_of(blob))
     assert sum(s.startswith("GET") for s in server.seen) == 3  # not retried
 
 
@@ -159,7 +159,7 @@ def test_a_500_is_retried(server: Server, capsys: pytest.CaptureFixture[str]) ->
 
 def test_a_401_is_not_retried_and_hints_docker_login(server: Server) -> None:
     server.auth = "basic"
-    with pytest.raises(oci.RegistryError, match="HTTP 401") as info:
+    with pytest.raises(registry.RegistryError, match="HTTP 401") as info:
         _client(server).get_manifest("ns/x", "v1")
     assert "docker login" in str(info.value)
     assert len(server.seen) == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bake import sbom
+from bake.publish import sbom
 from tests import lockfile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +112,7 @@ def test_lock_session_runs_the_header_commands() -> None:
 def test_console_script_license_and_metadata() -> None:
     project = _pyproject()["project"]
     assert isinstance(project, dict)
-    assert project["scripts"] == {"neko-bake": "bake.cli:main"}
+    assert project["scripts"] == {"neko-bake": "bake.front.cli:main"}
     assert project["license"] == "Apache-2.0"
     assert "Apache License" in (ROOT / "LICENSE").read_text()
     assert project["urls"] and project["classifiers"] and project["requires-python"]

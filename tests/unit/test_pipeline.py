@@ -1,4 +1,4 @@
-"""bake.pipeline with the docker CLI stubbed: the plan, the exact commands, their order,
+"""bake.build.pipeline with the docker CLI stubbed: the plan, the exact commands, their order,
 and the rule that push pushes nothing unless every build and test passed."""
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from typing import Any
 
 import pytest
 
-from bake import export, generated, host, oci, pipeline, publish, run, sbom, signing
-from bake.errors import CommandError, ConfigError, PipelineError, UsageError
+from bake.build import export, host, pipeline
+from bake.core import run
+from bake.core.errors import CommandError, ConfigError, PipelineError, UsageError
+from bake.emit import generated
+from bake.publish import registry as publish_registry
+from bake.publish import sbom, signing
+from bake.publish import upload as publish_upload
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
 BROKEN = Path(__file__).parents[1] / "fixtures" / "broken" / "family.yaml"
@@ -218,15 +223,17 @@ class FakeRegistry:
         blobs = [d["digest"] for d in [data.get("config"), *(data.get("layers") or [])] if d]
         for child in children:
             if (repo, child) not in self.manifests:
-                raise oci.RegistryError(f"{repo}: MANIFEST_BLOB_UNKNOWN {child}", 400)
+                raise publish_registry.RegistryError(f"{repo}: MANIFEST_BLOB_UNKNOWN {child}", 400)
         for blob in blobs:
             if (repo, blob) not in self.blobs:
-                raise oci.RegistryError(f"{repo}: BLOB_UNKNOWN {blob}", 400)
+                raise publish_registry.RegistryError(f"{repo}: BLOB_UNKNOWN {blob}", 400)
         if reference.startswith("sha256:"):
             assert reference == digest
         elif f"{repo}:{reference}" in self.fail_tag:
-            raise oci.RegistryError(f"PUT {repo}:{reference}: HTTP 500", 500)
-        elif reference.endswith(".bake"):  # a release record (bake.release_record), not a tag
+            raise publish_registry.RegistryError(f"PUT {repo}:{reference}: HTTP 500", 500)
+        elif reference.endswith(
+            ".bake"
+        ):  # a release record (bake.publish.release_record), not a tag
             self.records[(repo, reference)] = digest
             self.manifests[(repo, digest)] = (body, media_type)
             return digest
@@ -236,13 +243,13 @@ class FakeRegistry:
         self.events.append(f"put {repo}:{reference}")
         return digest
 
-    def get_manifest(self, repo: str, reference: str) -> oci.Manifest | None:
+    def get_manifest(self, repo: str, reference: str) -> publish_registry.Manifest | None:
         digest = self.tags.get((repo, reference)) or self.records.get((repo, reference), reference)
         if (repo, digest) not in self.manifests:
             return None
         body, media_type = self.manifests[(repo, digest)]
         body = self.serve(repo, reference, body)
-        return oci.Manifest(body, media_type, _sha(body))
+        return publish_registry.Manifest(body, media_type, _sha(body))
 
     def tag_digests(self) -> dict[str, str]:
         return {f"{repo}:{tag}": digest for (repo, tag), digest in self.tags.items()}
@@ -379,7 +386,7 @@ def docker(monkeypatch: pytest.MonkeyPatch, registry: FakeRegistry) -> FakeDocke
     fake = FakeDocker(registry)
     monkeypatch.setattr(run, "run", fake)
     monkeypatch.setattr(run, "start", fake.start)
-    monkeypatch.setattr(oci, "client_for", lambda host: registry)
+    monkeypatch.setattr(publish_registry, "client_for", lambda host: registry)
     monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
     monkeypatch.setattr(host, "check_registry", lambda registry: None)
     monkeypatch.setattr(generated, "write_files", lambda files: [])
@@ -691,13 +698,13 @@ def test_stage_deletes_each_tar_once_it_is_uploaded(
 ) -> None:
     """A full OCI tar per image would fill a runner's disk: each goes once uploaded."""
     on_disk: list[list[str]] = []
-    real = publish.upload
+    real = publish_upload.upload
 
     def upload(image: Any, tar: Path, *args: Any) -> Any:
         on_disk.append(sorted(p.name for p in tar.parent.glob("*.tar")))
         return real(image, tar, *args)
 
-    monkeypatch.setattr(publish, "upload", upload)
+    monkeypatch.setattr(publish_upload, "upload", upload)
     pipeline.stage(_plan(platforms=("linux/amd64",)), tmp_path / "digests")
     assert on_disk == [
         ["base.tar", "hello.tar", "turbo-hello.tar"],

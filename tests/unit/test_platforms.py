@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bake import config, host, platforms, sbom, smoke
+from bake.build import host
+from bake.model import config, platforms
+from bake.publish import sbom
+from bake.smoke import suite
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = (ROOT / "scripts" / "setup-host.sh").read_text()
@@ -27,7 +30,7 @@ def test_consumers_take_the_table() -> None:
     for row in platforms.PLATFORMS:
         problem = host.binfmt_problem(row.name, None)
         assert problem is not None and row.qemu_handler in problem
-        check = smoke.arch_check("i", row.name, "ref")
+        check = suite.arch_check("i", row.name, "ref")
         assert check.expect is not None
         assert re.search(check.expect, f"uname={row.machine} dpkg={row.dpkg}\n")
 

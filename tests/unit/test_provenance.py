@@ -1,10 +1,10 @@
-"""bake.provenance: the SLSA v1 predicate of a merged index, locally and on GitHub."""
+"""bake.publish.provenance: the SLSA v1 predicate of a merged index, locally and on GitHub."""
 
 from __future__ import annotations
 
-from bake import provenance
-from bake.records import Record
-from bake.tags import Target
+from bake.publish import provenance
+from bake.publish.records import Record
+from bake.publish.tagmove import Target
 
 TARGET = Target(
     "hello", "sha256:" + "1" * 64, b"{}", "application/vnd.oci.image.index.v1+json", {}, ("r/x:t",)

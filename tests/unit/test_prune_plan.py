@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from bake.prune_plan import TagState, plan_prune, reachable, render_plan
-from bake.retention import Retention
+from bake.model.retention import Retention
+from bake.publish.prune_plan import TagState, plan_prune, reachable, render_plan
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 

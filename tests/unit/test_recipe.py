@@ -1,4 +1,4 @@
-"""Images built from packages (bake.recipe): what the YAML keys turn into, and one clear
+"""Images built from packages (bake.model.packages): what the YAML keys turn into, and one clear
 error (file:line, key path, what was expected) for each way to get them wrong."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import lint
-from bake.family import load_family
-from bake.recipe import (
+from bake.front import lint
+from bake.model.family import load_family
+from bake.model.packages import (
     Program,
     Recipe,
     build_args,
@@ -203,7 +203,7 @@ def test_bad_recipe_is_one_clear_error(
 
 
 def test_the_family_s_dockerfiles_include_the_shared_one() -> None:
-    """What this repository's noxfile hands hadolint (bake.lint.dockerfiles)."""
+    """What this repository's noxfile hands hadolint (bake.front.lint.dockerfiles)."""
     family = load_family(Path(__file__).parents[1] / "fixtures/yaml/family.yaml")
     files = lint.dockerfiles(family)
     shared = Path(files[-1])

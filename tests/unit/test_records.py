@@ -1,4 +1,4 @@
-"""Stage records (bake.records): the file format, and which attempt of a re-run counts."""
+"""Stage records (bake.publish.records): the file format, and which attempt of a re-run counts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bake.errors import PipelineError
-from bake.records import FAILED, Record, latest, problems, read_records, write_records
+from bake.core.errors import PipelineError
+from bake.publish.records import FAILED, Record, latest, problems, read_records, write_records
 
 
 def record(platform: str, attempt: int = 1, status: str = "passed", digest: str = "d1") -> Record:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bake import pipeline, refresh
-from bake.family import load_family
+from bake.build import pipeline, refresh
+from bake.model.family import load_family
 from tests import workflow
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""bake.registry: judging a pushed index and its attestation manifests (pure parts), and
+"""bake.publish.readback: judging a pushed index and its attestation manifests (pure parts), and
 reading one back with the docker CLI stubbed."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bake import registry, run
-from bake.errors import CommandError
+from bake.core import run
+from bake.core.errors import CommandError
+from bake.publish import readback
 
 AMD64 = "sha256:" + "a" * 64
 ARM64 = "sha256:" + "b" * 64
@@ -57,11 +58,11 @@ GOOD = _index(
 
 
 def test_a_complete_index_has_no_problems() -> None:
-    assert registry.index_problems(GOOD, ("linux/amd64", "linux/arm64")) == []
+    assert readback.index_problems(GOOD, ("linux/amd64", "linux/arm64")) == []
 
 
 def test_missing_and_unexpected_platforms() -> None:
-    problems = registry.index_problems(GOOD, ("linux/amd64", "linux/arm/v7"))
+    problems = readback.index_problems(GOOD, ("linux/amd64", "linux/arm/v7"))
     assert problems == [
         "platforms ['linux/amd64', 'linux/arm64'], expected exactly ['linux/amd64', 'linux/arm/v7']; "
         "missing ['linux/arm/v7']; unexpected ['linux/arm64']"
@@ -70,14 +71,14 @@ def test_missing_and_unexpected_platforms() -> None:
 
 def test_variant_is_part_of_the_platform() -> None:
     index = _index(_image(AMD64, "arm", "v7"), _attestation("sha256:" + "c" * 64, AMD64))
-    assert registry.index_problems(index, ("linux/arm/v7",)) == []
+    assert readback.index_problems(index, ("linux/arm/v7",)) == []
 
 
 def test_every_platform_needs_an_attestation_manifest() -> None:
     index = _index(
         _image(AMD64, "amd64"), _image(ARM64, "arm64"), _attestation("sha256:" + "c" * 64, AMD64)
     )
-    assert registry.index_problems(index, ("linux/amd64", "linux/arm64")) == [
+    assert readback.index_problems(index, ("linux/amd64", "linux/arm64")) == [
         "linux/arm64: no attestation manifest"
     ]
 
@@ -88,7 +89,7 @@ def test_a_single_manifest_is_not_an_index() -> None:
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "layers": [],
     }
-    assert registry.index_problems(single, ("linux/amd64",)) == [
+    assert readback.index_problems(single, ("linux/amd64",)) == [
         "is a single manifest (application/vnd.oci.image.manifest.v1+json), not a multi-platform index"
     ]
 
@@ -108,9 +109,9 @@ def _attestation_manifest(*predicates: str) -> dict[str, Any]:
 def test_attestation_predicates() -> None:
     both = _attestation_manifest("https://slsa.dev/provenance/v0.2", "https://spdx.dev/Document")
     wanted = ("https://slsa.dev/provenance/", "https://spdx.dev/Document")
-    assert registry.attestation_problems("linux/amd64", both, wanted) == []
+    assert readback.attestation_problems("linux/amd64", both, wanted) == []
     only = _attestation_manifest("https://slsa.dev/provenance/v1")
-    assert registry.attestation_problems("linux/amd64", only, wanted) == [
+    assert readback.attestation_problems("linux/amd64", only, wanted) == [
         "linux/amd64: no https://spdx.dev/Document… attestation (found ['https://slsa.dev/provenance/v1'])"
     ]
 
@@ -124,7 +125,7 @@ def test_attestation_predicates() -> None:
     ],
 )
 def test_repository_of(ref: str, repository: str) -> None:
-    assert registry.repository_of(ref) == repository
+    assert readback.repository_of(ref) == repository
 
 
 def _stub_registry(monkeypatch: pytest.MonkeyPatch, blobs: dict[str, dict[str, Any]]) -> list[str]:
@@ -154,7 +155,7 @@ def test_verify_ref_reads_the_index_and_each_attestation(monkeypatch: pytest.Mon
     }
     asked = _stub_registry(monkeypatch, blobs)
     digest = "sha256:" + hashlib.sha256(json.dumps(GOOD, indent=2).encode()).hexdigest()
-    verdict = registry.verify_ref(
+    verdict = readback.verify_ref(
         "r/ns/x:t", ("linux/amd64", "linux/arm64"), ("https://slsa.dev/provenance/",), digest
     )
     assert verdict.ok, verdict.problems
@@ -169,12 +170,12 @@ def test_verify_ref_reports_a_digest_that_is_not_the_tested_one(
     _stub_registry(
         monkeypatch, {"r/x:t": GOOD, "r/x@sha256:" + "c" * 64: prov, "r/x@sha256:" + "d" * 64: prov}
     )
-    verdict = registry.verify_ref("r/x:t", ("linux/amd64", "linux/arm64"), (), "sha256:" + "0" * 64)
+    verdict = readback.verify_ref("r/x:t", ("linux/amd64", "linux/arm64"), (), "sha256:" + "0" * 64)
     assert not verdict.ok
     assert verdict.problems[0].endswith("is not the tested image's sha256:" + "0" * 64)
 
 
 def test_verify_ref_of_a_missing_ref(monkeypatch: pytest.MonkeyPatch) -> None:
     _stub_registry(monkeypatch, {})
-    verdict = registry.verify_ref("r/x:t", ("linux/amd64",), (), None)
+    verdict = readback.verify_ref("r/x:t", ("linux/amd64",), (), None)
     assert verdict.problems[0].startswith("cannot read it back: command failed with exit code 1")

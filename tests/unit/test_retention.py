@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli
-from bake.config import load_config
-from bake.errors import ConfigError
-from bake.prune import split_prune_options
-from bake.retention import Retention
+from bake.core.errors import ConfigError
+from bake.front import cli
+from bake.model.config import load_config
+from bake.model.retention import Retention
+from bake.publish.prune import split_prune_options
 from tests.unit.test_config import GOOD, write
 
 

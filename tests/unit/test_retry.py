@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bake import oci, run
-from bake.errors import CommandError
+from bake.core import run
+from bake.core.errors import CommandError
+from bake.publish import registry
 
 
 def _backoff(pauses: list[float]) -> run.Backoff:
@@ -16,7 +17,7 @@ def test_transient_errors_are_retried_with_bounded_backoff(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     pauses: list[float] = []
-    answers = iter([oci.RegistryError("HTTP 500", 500), ConnectionResetError("reset"), "ok"])
+    answers = iter([registry.RegistryError("HTTP 500", 500), ConnectionResetError("reset"), "ok"])
 
     def action() -> str:
         answer = next(answers)
@@ -24,7 +25,10 @@ def test_transient_errors_are_retried_with_bounded_backoff(
             raise answer
         return answer
 
-    assert run.retry(action, what="x", transient=oci.is_transient, backoff=_backoff(pauses)) == "ok"
+    assert (
+        run.retry(action, what="x", transient=registry.is_transient, backoff=_backoff(pauses))
+        == "ok"
+    )
     assert len(pauses) == 2 and 0.375 <= pauses[0] <= 0.5 and 0.75 <= pauses[1] <= 1.0
     assert capsys.readouterr().err.count("retry: x: ") == 2
 
@@ -36,36 +40,36 @@ def test_gives_up_after_the_last_try_and_never_retries_a_permanent_error() -> No
         raise ConnectionRefusedError("refused")
 
     with pytest.raises(ConnectionRefusedError):
-        run.retry(refused, what="x", transient=oci.is_transient, backoff=_backoff(pauses))
+        run.retry(refused, what="x", transient=registry.is_transient, backoff=_backoff(pauses))
     assert len(pauses) == 3 and max(pauses) <= 1.5
 
     def unauthorized() -> None:
-        raise oci.RegistryError("HTTP 401", 401)
+        raise registry.RegistryError("HTTP 401", 401)
 
-    with pytest.raises(oci.RegistryError, match="docker login"):
-        run.retry(unauthorized, what="x", transient=oci.is_transient, backoff=_backoff(pauses))
+    with pytest.raises(registry.RegistryError, match="docker login"):
+        run.retry(unauthorized, what="x", transient=registry.is_transient, backoff=_backoff(pauses))
     assert len(pauses) == 3
 
 
 @pytest.mark.parametrize(
     ("error", "transient"),
     [
-        (oci.RegistryError("x", 500), True),
-        (oci.RegistryError("x", 503), True),
-        (oci.RegistryError("x", 429), True),
-        (oci.RegistryError("x", None), True),
-        (oci.RegistryError("x", 404), False),
-        (oci.RegistryError("x", 401), False),
+        (registry.RegistryError("x", 500), True),
+        (registry.RegistryError("x", 503), True),
+        (registry.RegistryError("x", 429), True),
+        (registry.RegistryError("x", None), True),
+        (registry.RegistryError("x", 404), False),
+        (registry.RegistryError("x", 401), False),
         (TimeoutError(), True),
         (ValueError(), False),
         (CommandError("x"), False),
     ],
 )
 def test_is_transient(error: BaseException, transient: bool) -> None:
-    assert oci.is_transient(error) is transient
+    assert registry.is_transient(error) is transient
 
 
 def test_credential_hint_only_for_401_and_403() -> None:
-    assert "docker login" in str(oci.RegistryError("x", 403))
-    assert "docker login" not in str(oci.RegistryError("x", 500))
-    assert "docker login" not in str(oci.RegistryError("x", None))
+    assert "docker login" in str(registry.RegistryError("x", 403))
+    assert "docker login" not in str(registry.RegistryError("x", 500))
+    assert "docker login" not in str(registry.RegistryError("x", None))

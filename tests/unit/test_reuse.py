@@ -1,4 +1,4 @@
-"""bake.reuse without docker: records, the probe layout's fingerprint and pruning, the
+"""bake.build.reuse without docker: records, the probe layout's fingerprint and pruning, the
 probe's output filter (a real subprocess), and the probe command's shape."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bake import pipeline, reuse, run
-from bake.errors import CommandError
+from bake.build import pipeline, reuse
+from bake.core import run
+from bake.core.errors import CommandError
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
 

@@ -1,4 +1,4 @@
-"""bake.run: the echo, readable failures, missing programs and timeouts."""
+"""bake.core.run: the echo, readable failures, missing programs and timeouts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bake import run
-from bake.errors import CommandError, HostError
+from bake.core import run
+from bake.core.errors import CommandError, HostError
 
 
 def test_quote_is_a_copyable_shell_line() -> None:

@@ -1,4 +1,4 @@
-"""bake.sbom (which attestations a build carries) and the dpkg → SPDX generator script."""
+"""bake.publish.sbom (which attestations a build carries) and the dpkg → SPDX generator script."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bake import run, sbom
+from bake.core import run
+from bake.publish import sbom
 from tests.ci import require_tool
 
 SCRIPT = sbom.SCANNER_DIR / "dpkg-spdx.pl"

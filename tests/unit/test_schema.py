@@ -1,4 +1,4 @@
-"""family.schema.json: generated from bake.schema, which the validator's key sets also come
+"""family.schema.json: generated from bake.model.schema, which the validator's key sets also come
 from; every valid family validates against it, and what the validator rejects for shape
 the schema rejects too."""
 
@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
-from bake import schema
-from bake.family import load_family
-from bake.generated import expected_files
+from bake.emit.generated import expected_files
+from bake.model import schema
+from bake.model.family import load_family
 
 ROOT = Path(__file__).resolve().parents[2]
 FAMILIES = [

@@ -1,4 +1,4 @@
-"""bake.sessions: the catalogue (names, tags, descriptions), posargs, what an action runs,
+"""bake.front.sessions: the catalogue (names, tags, descriptions), posargs, what an action runs,
 and that nox itself reads the noxfile the same way."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from bake import actions, cli, lint, pipeline, run, sessions
-from bake.errors import CommandError, HostError
-from bake.family import load_family
+from bake.build import pipeline
+from bake.core import run
+from bake.core.errors import CommandError, HostError
+from bake.front import actions, cli, lint, sessions
+from bake.model.family import load_family
 from tests.ci import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]

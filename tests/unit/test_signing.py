@@ -1,4 +1,4 @@
-"""bake.signing without cosign: BAKE_SIGN's modes and their errors, the exact cosign
+"""bake.publish.signing without cosign: BAKE_SIGN's modes and their errors, the exact cosign
 command lines of each mode, and what "the SBOM is verified" checks, on index JSON.
 (The commands run for real in tests/integration/test_signing_docker.py.)"""
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bake import sbom, signing
-from bake.errors import ConfigError, HostError
-from bake.signing import Mode
+from bake.core.errors import ConfigError, HostError
+from bake.publish import sbom, signing
+from bake.publish.signing import Mode
 
 GITHUB = {
     "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example.invalid",

@@ -1,4 +1,4 @@
-"""bake.smoke: which checks run where, the docker command, and how outputs are judged."""
+"""bake.smoke.suite: which checks run where, the docker command, and how outputs are judged."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from bake import platforms, run, smoke
-from bake.family import load_family
-from bake.naming import Variables, image_refs
+from bake.core import run
+from bake.model import platforms
+from bake.model.family import load_family
+from bake.model.naming import Variables, image_refs
+from bake.smoke import suite
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
 
 
 @pytest.fixture
-def checks() -> tuple[smoke.Check, ...]:
+def checks() -> tuple[suite.Check, ...]:
     family = load_family(TINY)
     variables = Variables(REGISTRY="r.example/ns", TAG="t")
-    return smoke.plan_checks(family.images, lambda image: image_refs(image, variables))
+    return suite.plan_checks(family.images, lambda image: image_refs(image, variables))
 
 
 def test_every_image_and_platform_gets_the_architecture_check_then_its_tests(
-    checks: tuple[smoke.Check, ...],
+    checks: tuple[suite.Check, ...],
 ) -> None:
     cells = [(c.image, c.platform, c.name) for c in checks]
     assert cells[:4] == [
@@ -40,7 +42,7 @@ def test_every_image_and_platform_gets_the_architecture_check_then_its_tests(
     assert len(checks) == 3 * 2 + 3 * 3 + 2 * 4
 
 
-def test_inherited_tests_remember_where_they_came_from(checks: tuple[smoke.Check, ...]) -> None:
+def test_inherited_tests_remember_where_they_came_from(checks: tuple[suite.Check, ...]) -> None:
     greet = next(c for c in checks if c.image == "turbo-hello" and c.name == "greet")
     assert greet.origin == "hello"
     assert greet.ref == "r.example/ns/turbo-hello:t"
@@ -57,27 +59,27 @@ def test_inherited_tests_remember_where_they_came_from(checks: tuple[smoke.Check
     ],
 )
 def test_architecture_check(platform: str, output: str, passes: bool) -> None:
-    check = smoke.arch_check("base", platform, "ref")
-    assert smoke.judge(check, 0, output, 1.0).passed is passes
+    check = suite.arch_check("base", platform, "ref")
+    assert suite.judge(check, 0, output, 1.0).passed is passes
 
 
 def test_judge_reasons() -> None:
-    check = smoke.Check("base", "linux/amd64", "ref", "version", "x --version", expect=r"X \d+")
-    assert smoke.judge(check, 0, "X 12\n", 0.5).passed
-    assert smoke.judge(check, 1, "X 12\n", 0.5).reason == "exit code 1"
-    assert smoke.judge(check, 0, "Y 12\n", 0.5).reason == r"output does not match /X \d+/"
-    assert smoke.judge(check, run.TIMEOUT_EXIT, "", 9.0).reason == "timed out"
-    no_expect = smoke.Check("base", "linux/amd64", "ref", "t", "true")
-    assert smoke.judge(no_expect, 0, "", 0.1).passed
+    check = suite.Check("base", "linux/amd64", "ref", "version", "x --version", expect=r"X \d+")
+    assert suite.judge(check, 0, "X 12\n", 0.5).passed
+    assert suite.judge(check, 1, "X 12\n", 0.5).reason == "exit code 1"
+    assert suite.judge(check, 0, "Y 12\n", 0.5).reason == r"output does not match /X \d+/"
+    assert suite.judge(check, run.TIMEOUT_EXIT, "", 9.0).reason == "timed out"
+    no_expect = suite.Check("base", "linux/amd64", "ref", "t", "true")
+    assert suite.judge(no_expect, 0, "", 0.1).passed
 
 
 def test_judge_keeps_the_tail_of_long_output() -> None:
-    check = smoke.Check("base", "linux/amd64", "ref", "t", "true")
-    outcome = smoke.judge(check, 1, "x" * 10_000 + "END", 0.1)
-    assert outcome.output.endswith("END") and len(outcome.output) <= smoke.OUTPUT_LIMIT + 1
+    check = suite.Check("base", "linux/amd64", "ref", "t", "true")
+    outcome = suite.judge(check, 1, "x" * 10_000 + "END", 0.1)
+    assert outcome.output.endswith("END") and len(outcome.output) <= suite.OUTPUT_LIMIT + 1
 
 
 def test_every_known_architecture_has_an_anchored_pattern() -> None:
     for platform in platforms.names():
-        pattern = smoke.arch_check("i", platform, "r").expect
+        pattern = suite.arch_check("i", platform, "r").expect
         assert pattern is not None and re.compile(pattern)

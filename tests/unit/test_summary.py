@@ -1,12 +1,17 @@
-"""Markdown for $GITHUB_STEP_SUMMARY (bake.summary): pure text from outcomes and verdicts."""
+"""Markdown for $GITHUB_STEP_SUMMARY (bake.publish.summary): pure text from outcomes and verdicts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bake.registry import Verdict
-from bake.smoke import Check, Outcome
-from bake.summary import append_step_summary, failure_markdown, refs_markdown, smoke_markdown
+from bake.publish.readback import Verdict
+from bake.publish.summary import (
+    append_step_summary,
+    failure_markdown,
+    refs_markdown,
+    smoke_markdown,
+)
+from bake.smoke.suite import Check, Outcome
 
 
 def outcome(image: str, platform: str, name: str, passed: bool, output: str = "") -> Outcome:

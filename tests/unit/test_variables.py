@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bake import cli, pipeline, sessions, smoke
-from bake.errors import ConfigError
-from bake.family import load_family
-from bake.naming import Variables, common_labels
+from bake.build import pipeline
+from bake.core.errors import ConfigError
+from bake.front import cli, sessions
+from bake.model.family import load_family
+from bake.model.naming import Variables, common_labels
+from bake.smoke import suite
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures/tiny/family.yaml"
 
@@ -104,7 +106,7 @@ def test_an_empty_tag_list_never_reaches_the_smoke_planner(tmp_path: Path) -> No
         pipeline.make_plan(path, "all", env={})
     with pytest.raises(ConfigError, match="no tag to publish"):
         plan = pipeline.make_plan(TINY, "all", env={"TAG": ""})
-        smoke.plan_checks(plan.images, plan.refs)
+        suite.plan_checks(plan.images, plan.refs)
 
 
 def test_the_version_label_is_the_first_tag_only_when_version_is_unset() -> None:

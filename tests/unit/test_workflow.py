@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bake.naming import VARIABLES
+from bake.model.naming import VARIABLES
 from tests import workflow
 
 REPO = Path(__file__).resolve().parents[2]

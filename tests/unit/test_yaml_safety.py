@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bake import cli, yamlload
-from bake.config import load_config
-from bake.yamlload import MAX_BYTES, MAX_DEPTH
+from bake.front import cli
+from bake.model import yamlload
+from bake.model.config import load_config
+from bake.model.yamlload import MAX_BYTES, MAX_DEPTH
 from tests.families import write_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -265,8 +266,8 @@ apps:
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     """A text that cannot be encoded (a lone surrogate) once left .docker-bake.hcl.* behind."""
-    from bake.errors import BakeError
-    from bake.generated import write_files
+    from bake.core.errors import BakeError
+    from bake.emit.generated import write_files
 
     with pytest.raises(BakeError, match="cannot write"):
         write_files({tmp_path / "docker-bake.hcl": "ok", tmp_path / "docker-bake.json": "\ud800"})

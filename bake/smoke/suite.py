@@ -1,0 +1,92 @@
+"""Smoke tests: every declared test, plus an architecture check, for every image × platform,
+run in the loaded image under QEMU (``docker run --platform``).
+
+Planning (``plan_checks``) and judging (``judge``) are pure; ``bake.smoke.batch`` runs all checks
+of one image × platform in one container and ``bake.smoke.containers`` starts those. ``--pull
+never`` makes sure the image tested is the one just built and loaded, never a same-named
+image fetched from the registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bake.core import run
+from bake.model import platforms
+from bake.model.family import Image
+
+__all__ = [
+    "Check",
+    "Outcome",
+    "arch_check",
+    "judge",
+    "plan_checks",
+]
+
+ARCH_CHECK = "architecture"
+ARCH_SCRIPT = 'echo "uname=$(uname -m) dpkg=$(dpkg --print-architecture)"'
+OUTPUT_LIMIT = 4000  # characters of output kept per check (the tail), for the report
+
+
+@dataclass(frozen=True)
+class Check:
+    """One command to run in one image on one platform, and what its output must match."""
+
+    image: str
+    platform: str
+    ref: str
+    name: str
+    script: str
+    expect: str | None = None
+    origin: str = ""  # the image that declared the test ("" for the architecture check)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one check went."""
+
+    check: Check
+    passed: bool
+    seconds: float
+    returncode: int
+    output: str  # stdout+stderr (tail)
+    reason: str = ""  # why it failed, one line
+
+
+def arch_check(image: str, platform: str, ref: str) -> Check:
+    """``uname -m`` and ``dpkg --print-architecture`` must name the platform's architecture."""
+    row = platforms.get(platform)  # validation admits only platforms the table knows
+    uname, dpkg = row.machine, row.dpkg
+    expect = rf"(?m)^uname={re.escape(uname)} dpkg={re.escape(dpkg)}$"
+    return Check(image, platform, ref, ARCH_CHECK, ARCH_SCRIPT, expect)
+
+
+def plan_checks(
+    images: Sequence[Image], refs: Callable[[Image], Sequence[str]]
+) -> tuple[Check, ...]:
+    """Image × platform × (architecture check, then the image's tests), in build order."""
+    checks: list[Check] = []
+    for image in images:
+        ref = refs(image)[0]
+        for platform in image.platforms:
+            checks.append(arch_check(image.name, platform, ref))
+            checks += [
+                Check(image.name, platform, ref, t.name, t.run, t.expect, t.origin)
+                for t in image.tests
+            ]
+    return tuple(checks)
+
+
+def judge(check: Check, returncode: int, output: str, seconds: float) -> Outcome:
+    """Exit 0 is required, and ``expect`` (a regex) must be found in stdout+stderr."""
+    reason = ""
+    if returncode == run.TIMEOUT_EXIT:
+        reason = "timed out"
+    elif returncode != 0:
+        reason = f"exit code {returncode}"
+    elif check.expect is not None and not re.search(check.expect, output):
+        reason = f"output does not match /{check.expect}/"
+    tail = output if len(output) <= OUTPUT_LIMIT else "…" + output[-OUTPUT_LIMIT:]
+    return Outcome(check, not reason, seconds, returncode, tail, reason)
