@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
-from bake.ci.plan import platform_slug
+from bake.model.platforms import slug
 from bake.core.errors import ConfigError
 from bake.model.family import Family, Image
 
@@ -33,7 +33,7 @@ RUNTIME_VARIABLES = (TOKEN, "ACTIONS_CACHE_URL", "ACTIONS_RESULTS_URL")
 
 def scope(image: str, platforms: Sequence[str]) -> str:
     """``hello`` on ``linux/arm/v7`` → ``hello-linux-arm-v7``."""
-    return "-".join([image, *(platform_slug(p) for p in platforms)])
+    return "-".join([image, *(slug(p) for p in platforms)])
 
 
 def _built(family: Family, images: Sequence[Image]) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bake.model import platforms as platforms_table
 from bake.core import run
+from bake.core.errors import HOST_FIX as FIX
 from bake.core.errors import BakeError, HostError
 
 __all__ = [
@@ -38,9 +39,7 @@ __all__ = [
     "check_buildx",
     "check_containerd_store",
     "check_docker",
-    "check_registry",
     "foreign_platforms",
-    "local_registry",
     "parse_buildx_version",
     "uses_containerd_store",
 ]
@@ -59,11 +58,6 @@ def _minimum(name: str) -> tuple[int, ...]:
 
 MIN_BUILDX = _minimum("MIN_BUILDX")
 BINFMT_ROOT = Path("/proc/sys/fs/binfmt_misc")
-FIX = (
-    "fix: set the host up as the neko-bake README's host requirements say "
-    "(Docker with the containerd image store, buildx, QEMU binfmt handlers with flag F)"
-)
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def parse_buildx_version(text: str) -> tuple[int, ...] | None:
@@ -111,12 +105,6 @@ def binfmt_problem(platform: str, handler_text: str | None) -> str | None:
         )
     return None
 
-
-def local_registry(registry: str) -> str | None:
-    """``127.0.0.1:5000/ns`` → ``127.0.0.1:5000``; None for a registry that is not local."""
-    host = registry.split("/", 1)[0]
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return host if name in _LOCAL_HOSTS else None
 
 
 # --- checks (side effects) ----------------------------------------------------------------
@@ -186,20 +174,3 @@ def check_binfmt(
             + f"\n{FIX} (it installs qemu-user-static/binfmt-support with the F flag)"
         )
 
-
-def check_registry(registry: str, timeout: float = 5.0) -> None:
-    """A local push target answers the registry API (/v2/); remote ones are not probed."""
-    host = local_registry(registry)
-    if host is None:
-        return
-    url = f"http://{host}/v2/"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout):
-            return
-    except urllib.error.HTTPError as exc:
-        if exc.code == 401:  # answers, wants a login: `docker login` handles it
-            return
-        reason = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = str(getattr(exc, "reason", exc))
-    raise HostError(f"the local registry {host} does not answer at {url} ({reason}); {FIX}")

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bake.publish import endpoint
 from bake.build import cache
 from bake.smoke import containers
 from bake.build import export
@@ -452,7 +453,7 @@ def _tested_upload(
 
     ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
     for name in plan.variables.REGISTRY.split(","):
-        host.check_registry(name)
+        endpoint.check_registry(name)
     with (
         interrupt.signals_stop_the_run(),
         _pinned(plan) as pins,

@@ -1,3 +1,4 @@
 """The CI plan: which build jobs a workflow runs and what the merge job tags.
-Imports ``bake.build`` and every layer below it.
+
+May import: build, publish, smoke, emit, model, core.
 """

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from bake.model.family import Family, Image
 from bake.model.naming import VARIABLES, Variables, image_refs
+from bake.model.platforms import slug
 from bake.model.runners import runner_for
 from bake.publish.records import file_name
 
-__all__ = ["CiPlan", "Job", "ImagePlan", "make_ci_plan", "platform_slug"]
+__all__ = ["CiPlan", "Job", "ImagePlan", "make_ci_plan"]
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,6 @@ class CiPlan:
         }
 
 
-def platform_slug(platform: str) -> str:
-    """``linux/arm/v7`` → ``linux-arm-v7`` (file names, artifact names, cache scopes)."""
-    return platform.replace("/", "-")
-
-
 def make_ci_plan(
     family: Family,
     selection: str,
@@ -132,7 +128,7 @@ def _per_platform_jobs(family: Family, selection: str, images: Sequence[Image]) 
     return tuple(
         _job(
             family,
-            platform_slug(platform),
+            slug(platform),
             platform,
             selection,
             [image.name for image in images if platform in image.platforms],
@@ -144,7 +140,7 @@ def _per_platform_jobs(family: Family, selection: str, images: Sequence[Image]) 
 
 def _per_image_jobs(family: Family, images: Sequence[Image]) -> tuple[Job, ...]:
     return tuple(
-        _job(family, f"{platform_slug(platform)}-{image.name}", platform, image.name, [image.name])
+        _job(family, f"{slug(platform)}-{image.name}", platform, image.name, [image.name])
         for platform in family.config.platforms
         for image in images
         if platform in image.platforms

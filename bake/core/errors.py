@@ -50,3 +50,10 @@ class PipelineError(BakeError):
     """A build, test or push step failed; nothing later in the pipeline ran."""
 
     exit_code = 1
+
+
+# The hint every HostError ends with: the one way a host gets what the tool needs.
+HOST_FIX = (
+    "fix: set the host up as the neko-bake README's host requirements say "
+    "(Docker with the containerd image store, buildx, QEMU binfmt handlers with flag F)"
+)

@@ -339,7 +339,7 @@ def hcl_data(family: Family) -> dict[str, list[dict[str, dict[str, Any]]]]:
 def hcl2_dumps(data: dict[str, list[dict[str, dict[str, Any]]]]) -> str:
     """The reference rendering: python-hcl2's ``dumps``, blank-line runs collapsed.
 
-    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/unit/test_hclwrite.py);
+    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/unit/emit/test_hcl.py);
     hcl2 is imported here only, so the hot path does not pay for importing it.
     """
     import hcl2

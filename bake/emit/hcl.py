@@ -7,7 +7,7 @@ document only ever holds blocks with one label whose attributes are pre-rendered
 straight away in the layout python-hcl2 uses: two-space indents, one element per line
 with a trailing comma, ``=`` aligned within a block and within an object.
 
-python-hcl2 stays the reference: tests/unit/test_hclwrite.py renders the reference family,
+python-hcl2 stays the reference: tests/unit/emit/test_hcl.py renders the reference family,
 the fixtures and random families both ways and requires the same bytes.
 """
 

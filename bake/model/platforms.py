@@ -18,6 +18,7 @@ __all__ = [
     "by_machine",
     "get",
     "names",
+    "slug",
     "render_markdown_table",
 ]
 
@@ -73,6 +74,11 @@ def names() -> tuple[str, ...]:
 def get(name: str) -> Platform:
     """The row of ``name`` (KeyError for a platform the table does not know)."""
     return _BY_NAME[name]
+
+
+def slug(name: str) -> str:
+    """``linux/arm/v7`` → ``linux-arm-v7``: a platform in file, artifact and cache names."""
+    return name.replace("/", "-")
 
 
 def by_machine(machine: str) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
 """Everything that talks to a registry: the OCI client, uploads by digest, tags moved last,
 read-back, stage records, signatures and attestations, changelogs, prune and inspect.
-Imports ``bake.smoke.suite``, ``bake.model`` and ``bake.core``.
+
+May import: smoke, model, core.
 """

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bake.core.errors import PipelineError
+from bake.model.platforms import slug
 
 __all__ = [
     "PASSED",
@@ -57,7 +58,7 @@ class Record:
 
 def file_name(image: str, platform: str) -> str:
     """``firefox``, ``linux/arm/v7`` → ``firefox@linux-arm-v7.json``."""
-    return f"{image}@{platform.replace('/', '-')}.json"
+    return f"{image}@{slug(platform)}.json"
 
 
 def write_records(folder: Path, records: Sequence[Record]) -> list[Path]:

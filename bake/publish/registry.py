@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from bake.build import host
 from bake.core import run
 from bake.core.errors import BakeError
+from bake.publish import endpoint
 
 __all__ = [
     "MANIFEST_TYPES",
@@ -133,7 +133,7 @@ class Client:
 
     def __init__(self, registry_host: str, timeout: float = TIMEOUT) -> None:
         self.host = registry_host
-        self.scheme = "http" if host.local_registry(registry_host) else "https"
+        self.scheme = "http" if endpoint.local_registry(registry_host) else "https"
         self.timeout = timeout
         self._auth: dict[str, str] = {}  # scope → Authorization header value
 

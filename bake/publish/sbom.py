@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bake.build import host
 from bake.core import run
 from bake.core.errors import BakeError, HostError
 from bake.model import platforms
-from bake.publish import readback
+from bake.publish import endpoint, readback
 
 __all__ = [
     "AUTO",
@@ -150,8 +149,8 @@ def attestations(
     if hub_reachable():
         return Attestations(sbom_generator=BUILDKIT_SCANNER)
     try:
-        host.check_registry(tools_registry)
-        registry_host = host.local_registry(tools_registry)
+        endpoint.check_registry(tools_registry)
+        registry_host = endpoint.local_registry(tools_registry)
         if registry_host is None:
             raise HostError(f"{tools_registry} is not a local registry")
         return Attestations(sbom_generator=ensure_local_scanner(registry_host))

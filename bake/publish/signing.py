@@ -43,10 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bake.build import host
 from bake.core import run
 from bake.core.errors import BakeError, ConfigError, HostError, PipelineError
-from bake.publish import provenance, readback, registry
+from bake.publish import endpoint, provenance, readback, registry
 from bake.publish.records import Record
 from bake.publish.sbom import ReadJson, sbom_problems
 from bake.publish.tagmove import Target
@@ -146,7 +145,7 @@ def _key_mode(key: Path, env: Mapping[str, str]) -> Mode:
 
 def _registry_flags(ref: str) -> list[str]:
     """A local registry answers plain HTTP (as ``bake.publish.registry`` talks to it)."""
-    return ["--allow-http-registry"] if host.local_registry(ref) else []
+    return ["--allow-http-registry"] if endpoint.local_registry(ref) else []
 
 
 def sign_command(mode: Mode, ref: str) -> list[str]:

@@ -1,3 +1,5 @@
 """Smoke tests: which checks run on which image × platform, the containers that run them,
-and their results as text. Imports ``bake.model`` and ``bake.core``.
+and their results as text.
+
+May import: model, core.
 """

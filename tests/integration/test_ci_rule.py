@@ -167,7 +167,7 @@ def test_a_run_that_collects_no_test_fails() -> None:
     nothing): `nox -s tests`, and so .ci/run, fails instead of passing on zero tests."""
     ci.require_tool("nox")
     proc = subprocess.run(
-        ["nox", "-s", "tests", "--", "tests/unit/test_host.py", "-k", "no_such_test"],
+        ["nox", "-s", "tests", "--", "tests/unit/build/test_host.py", "-k", "no_such_test"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -22,6 +22,7 @@ from bake.core.errors import PipelineError
 from bake.front import sessions
 from bake.model import platforms as bake_platforms
 from bake.model.naming import VARIABLES
+from bake.publish import endpoint
 from tests.localregistry import (
     ACCEPT,
     REGISTRY,
@@ -71,7 +72,7 @@ def test_host_is_ready_for_the_pipeline() -> None:
     platforms = ("linux/amd64", "linux/arm64", "linux/arm/v7")
     assert host.check_build_host() is None
     assert host.check_binfmt(platforms) is None
-    assert host.check_registry(f"{REGISTRY}/anything") is None
+    assert endpoint.check_registry(f"{REGISTRY}/anything") is None
 
     def docker(*args: str) -> str:
         return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout

@@ -20,7 +20,7 @@ from bake.model.packages import (
 )
 from tests.ci import require_tool
 from tests.families import write_family
-from tests.unit.test_config import run_generate
+from tests.unit.model.test_config import run_generate
 
 GOOD = """\
 base:

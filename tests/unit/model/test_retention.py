@@ -12,7 +12,7 @@ from bake.front import cli
 from bake.model.config import load_config
 from bake.model.retention import Retention
 from bake.publish.prune import split_prune_options
-from tests.unit.test_config import GOOD, write
+from tests.unit.model.test_config import GOOD, write
 
 
 def test_prune_defaults_and_values(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bake.publish import endpoint
 from bake.build import export, host, pipeline
 from bake.core import run
 from bake.core.errors import CommandError, ConfigError, PipelineError, UsageError
@@ -388,7 +389,7 @@ def docker(monkeypatch: pytest.MonkeyPatch, registry: FakeRegistry) -> FakeDocke
     monkeypatch.setattr(run, "start", fake.start)
     monkeypatch.setattr(publish_registry, "client_for", lambda host: registry)
     monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
-    monkeypatch.setattr(host, "check_registry", lambda registry: None)
+    monkeypatch.setattr(endpoint, "check_registry", lambda registry: None)
     monkeypatch.setattr(generated, "write_files", lambda files: [])
     monkeypatch.setenv("BAKE_RETRY_DELAY", "0")
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

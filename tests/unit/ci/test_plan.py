@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bake.ci.plan import make_ci_plan, platform_slug
+from bake.ci.plan import make_ci_plan
 from bake.front import cli
 from bake.model import platforms
 from bake.model.family import load_family
 from bake.model.naming import Variables
+from bake.model.platforms import slug as platform_slug
 from bake.model.runners import DEFAULT_RUNNERS, Runner
 from tests.families import write_family
 
