@@ -19,9 +19,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
-from bake.model.platforms import slug
 from bake.core.errors import ConfigError
 from bake.model.family import Family, Image
+from bake.model.platforms import slug
 
 __all__ = ["GHA", "RUNTIME_VARIABLES", "cache_set_args", "resolve", "scope"]
 

@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from bake.publish import readback
 from bake.build import reuse
 from bake.core import run
 from bake.core.errors import ConfigError, PipelineError
-from bake.publish.ocitar import open_layout, platform_manifests
 from bake.model.naming import DEFAULT_EPOCH
+from bake.publish import readback
+from bake.publish.ocitar import open_layout, platform_manifests
 
 __all__ = ["DEFAULT_EPOCH", "OCI_OPTIONS", "load", "source_date_epoch"]
 

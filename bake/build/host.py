@@ -19,15 +19,13 @@ from __future__ import annotations
 import json
 import platform as _platform
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bake.model import platforms as platforms_table
 from bake.core import run
 from bake.core.errors import HOST_FIX as FIX
 from bake.core.errors import BakeError, HostError
+from bake.model import platforms as platforms_table
 
 __all__ = [
     "BINFMT_ROOT",
@@ -106,7 +104,6 @@ def binfmt_problem(platform: str, handler_text: str | None) -> str | None:
     return None
 
 
-
 # --- checks (side effects) ----------------------------------------------------------------
 
 
@@ -173,4 +170,3 @@ def check_binfmt(
             + "\n  ".join(problems)
             + f"\n{FIX} (it installs qemu-user-static/binfmt-support with the F flag)"
         )
-

@@ -27,29 +27,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bake.publish import endpoint
-from bake.build import cache
-from bake.smoke import containers
-from bake.build import export
-from bake.emit import generated
-from bake.build import host
-from bake.core import interrupt
-from bake.build import isolation
-from bake.publish import upload
-from bake.publish import readback
-from bake.build import reuse
-from bake.core import run
-from bake.publish import sbom
-from bake.publish import signing
-from bake.smoke import suite
-from bake.publish import summary
+from bake.build import cache, export, host, isolation, reuse
+from bake.build import report as build_report
+from bake.core import interrupt, run
 from bake.core.errors import BakeError, CommandError, ConfigError, PipelineError
+from bake.emit import generated
 from bake.model.family import Family, Image, load_family
 from bake.model.naming import VARIABLES, Variables, image_refs
+from bake.model.variables import check_variables, origins
+from bake.publish import endpoint, readback, sbom, signing, summary, upload
 from bake.publish.records import FAILED, Record, latest, read_records, write_records
 from bake.publish.records import problems as record_problems
-from bake.model.variables import check_variables, origins
-from bake.build import report as build_report
+from bake.smoke import containers, suite
 from bake.smoke import report as smoke_report
 
 __all__ = [

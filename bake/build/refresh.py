@@ -24,10 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bake.build import pipeline
-from bake.publish import readback
 from bake.core import run
 from bake.core.errors import CommandError
 from bake.model.family import Image
+from bake.publish import readback
 from bake.publish.packagediff import PackageChanges, Packages, compare_lists
 
 __all__ = [

@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bake.publish import registry
-from bake.publish import readback
+from bake.build.isolation import PIN_REGISTRY
 from bake.core import run
 from bake.core.errors import BakeError, CommandError, PipelineError
-from bake.build.isolation import PIN_REGISTRY
+from bake.publish import readback, registry
 
 __all__ = [
     "OFF",

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import http.server
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest

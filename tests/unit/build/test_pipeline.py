@@ -16,17 +16,16 @@ from typing import Any
 
 import pytest
 
-from bake.publish import endpoint
 from bake.build import export, host, pipeline
 from bake.core import run
 from bake.core.errors import CommandError, ConfigError, PipelineError, UsageError
 from bake.emit import generated
+from bake.publish import endpoint, sbom, signing
 from bake.publish import registry as publish_registry
-from bake.publish import sbom, signing
 from bake.publish import upload as publish_upload
 
-TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
-BROKEN = Path(__file__).parents[1] / "fixtures" / "broken" / "family.yaml"
+TINY = Path(__file__).parents[2] / "fixtures" / "tiny" / "family.yaml"
+BROKEN = Path(__file__).parents[2] / "fixtures" / "broken" / "family.yaml"
 ARCH = {
     "linux/amd64": ("x86_64", "amd64"),
     "linux/arm64": ("aarch64", "arm64"),

@@ -15,7 +15,7 @@ from bake.build import pipeline, refresh
 from bake.model.family import load_family
 from tests import workflow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAMILY = ROOT / "family.yaml"
 
 

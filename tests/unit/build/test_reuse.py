@@ -14,7 +14,7 @@ from bake.build import pipeline, reuse
 from bake.core import run
 from bake.core.errors import CommandError
 
-TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
+TINY = Path(__file__).parents[2] / "fixtures" / "tiny" / "family.yaml"
 
 
 def _blob(layout: Path, body: bytes) -> str:

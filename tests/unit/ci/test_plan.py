@@ -19,7 +19,7 @@ from bake.model.platforms import slug as platform_slug
 from bake.model.runners import DEFAULT_RUNNERS, Runner
 from tests.families import write_family
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TINY = REPO / "tests" / "fixtures" / "tiny" / "family.yaml"
 
 FAMILY = """\

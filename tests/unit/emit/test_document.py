@@ -11,7 +11,7 @@ import pytest
 from bake.emit.document import hcl_string, render_hcl, render_json
 from bake.model.family import load_family
 
-HERE = Path(__file__).parents[1]
+HERE = Path(__file__).parents[2]
 FAMILY = load_family(HERE / "fixtures/emit/family.yaml")
 GOLDEN = HERE / "golden"
 

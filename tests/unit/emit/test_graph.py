@@ -13,7 +13,7 @@ from bake.front import cli
 from bake.model.family import load_family
 from tests.ci import require_tool
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ADOPT = ROOT / "tests/fixtures/adopt"
 
 

@@ -20,7 +20,7 @@ from bake.emit.package_targets import Text
 from bake.model.family import load_family
 from benchmarks.families import write_generate_family
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FAMILY_FILES = [
     REPO / "family.yaml",
     *sorted(REPO.glob("tests/fixtures/*/family.yaml")),

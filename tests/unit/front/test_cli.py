@@ -12,7 +12,7 @@ import pytest
 
 from bake.front import cli
 
-HERE = Path(__file__).parents[1]
+HERE = Path(__file__).parents[2]
 REPO = HERE.parent
 
 

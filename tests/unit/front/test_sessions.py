@@ -19,7 +19,7 @@ from bake.front import actions, cli, lint, sessions
 from bake.model.family import load_family
 from tests.ci import require_tool
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAMILY = ROOT / "family.yaml"
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "family.yaml"
 

@@ -9,7 +9,7 @@ import pytest
 from bake.core.errors import ConfigError, UsageError
 from bake.model.family import Family, load_family
 
-FIXTURE = Path(__file__).parents[1] / "fixtures/emit/family.yaml"
+FIXTURE = Path(__file__).parents[2] / "fixtures/emit/family.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_unknown_selection_has_a_hint(family: Family) -> None:
 
 
 def test_reference_family_matches_the_issue() -> None:
-    family = load_family(Path(__file__).parents[2] / "family.yaml")
+    family = load_family(Path(__file__).parents[3] / "family.yaml")
     apps = [i for i in family.images if i.tier == "app"]
     assert {"firefox", "chromium"} <= {a.name for a in apps} and len(apps) >= 4
     assert family.image("nvidia-firefox").platforms == ("linux/amd64", "linux/arm64")
@@ -100,7 +100,7 @@ def test_reference_family_matches_the_issue() -> None:
 def test_tiers_are_a_type_and_parents_are_named_by_the_family_file() -> None:
     from bake.model.family import Tier
 
-    adopt = load_family(Path(__file__).parents[1] / "fixtures/adopt/family.yaml")
+    adopt = load_family(Path(__file__).parents[2] / "fixtures/adopt/family.yaml")
     tiers = {image.name: image.tier for image in adopt.images}
     assert tiers == {
         "base": Tier.BASE,

@@ -7,7 +7,7 @@ from pathlib import Path
 from bake.model.family import load_family
 from bake.model.naming import Variables, image_labels, image_refs, semver_tags
 
-FAMILY = load_family(Path(__file__).parents[1] / "fixtures/emit/family.yaml")
+FAMILY = load_family(Path(__file__).parents[2] / "fixtures/emit/family.yaml")
 
 
 def test_semver_expansion() -> None:

@@ -204,7 +204,7 @@ def test_bad_recipe_is_one_clear_error(
 
 def test_the_family_s_dockerfiles_include_the_shared_one() -> None:
     """What this repository's noxfile hands hadolint (bake.front.lint.dockerfiles)."""
-    family = load_family(Path(__file__).parents[1] / "fixtures/yaml/family.yaml")
+    family = load_family(Path(__file__).parents[2] / "fixtures/yaml/family.yaml")
     files = lint.dockerfiles(family)
     shared = Path(files[-1])
     assert files == ["dockerfiles/base/Dockerfile", str(shared)]
@@ -213,7 +213,7 @@ def test_the_family_s_dockerfiles_include_the_shared_one() -> None:
 
 def test_shared_dockerfile_lints_clean() -> None:
     require_tool("hadolint")  # skipped locally without it, a failure under CI
-    root = Path(__file__).resolve().parents[2]  # for /.hadolint.yaml
+    root = Path(__file__).resolve().parents[3]  # for /.hadolint.yaml
     proc = subprocess.run(
         ["hadolint", dockerfile_path()], cwd=root, capture_output=True, text=True, check=False
     )

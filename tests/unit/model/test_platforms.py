@@ -11,7 +11,7 @@ from bake.model import config, platforms
 from bake.publish import sbom
 from bake.smoke import suite
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SETUP = (ROOT / "scripts" / "setup-host.sh").read_text()
 
 

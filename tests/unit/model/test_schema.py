@@ -16,7 +16,7 @@ from bake.emit.generated import expected_files
 from bake.model import schema
 from bake.model.family import load_family
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAMILIES = [
     ROOT / "family.yaml",
     *sorted((ROOT / "tests" / "fixtures").glob("*/family.yaml")),

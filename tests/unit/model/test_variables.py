@@ -15,7 +15,7 @@ from bake.model.family import load_family
 from bake.model.naming import Variables, common_labels
 from bake.smoke import suite
 
-TINY = Path(__file__).resolve().parents[1] / "fixtures/tiny/family.yaml"
+TINY = Path(__file__).resolve().parents[2] / "fixtures/tiny/family.yaml"
 
 BAD = {
     "VERSION=not-a-version": (

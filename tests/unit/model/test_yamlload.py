@@ -18,7 +18,7 @@ from bake.model.config import load_config
 from bake.model.yamlload import MAX_BYTES, MAX_DEPTH
 from tests.families import write_text
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GOOD = """\
 registry: ghcr.io/example/neko
 base:

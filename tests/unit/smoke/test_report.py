@@ -94,7 +94,7 @@ def test_listings_and_verdicts_are_rendered_here() -> None:
     from bake.model.naming import Variables
     from bake.publish.readback import Verdict
 
-    family = load_family(Path(__file__).parents[1] / "fixtures/adopt/family.yaml")
+    family = load_family(Path(__file__).parents[2] / "fixtures/adopt/family.yaml")
     listing = front_report.render_list(family).splitlines()
     assert listing[0].split() == ["TARGET", "TIER", "PARENT", "PLATFORMS"]
     assert listing[3].split() == ["shout", "app", "hello", "linux/amd64,linux/arm64"]

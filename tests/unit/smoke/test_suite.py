@@ -13,7 +13,7 @@ from bake.model.family import load_family
 from bake.model.naming import Variables, image_refs
 from bake.smoke import suite
 
-TINY = Path(__file__).parents[1] / "fixtures" / "tiny" / "family.yaml"
+TINY = Path(__file__).parents[2] / "fixtures" / "tiny" / "family.yaml"
 
 
 @pytest.fixture
