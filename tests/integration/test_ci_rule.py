@@ -95,7 +95,7 @@ def test_no_test_skips_around_the_rule() -> None:
     found = offenders(TESTS)
     assert not found, "use tests.ci.unavailable/require_tool: " + ", ".join(sorted(found))
     scanned = {p.relative_to(TESTS).as_posix() for p in TESTS.rglob("*.py")}
-    assert {"unit/test_host.py", "integration/test_fuzz_family.py"} <= scanned
+    assert {"unit/build/test_host.py", "integration/test_fuzz_family.py"} <= scanned
 
 
 SKIPPING_TEST = """\
