@@ -97,14 +97,17 @@ def ensure_local_scanner(registry_host: str) -> str:
     return ref
 
 
+def _in_registry(ref: str, timeout: float | None = None) -> bool:
+    """Does ``ref`` answer ``imagetools inspect`` (quietly; a failure or timeout: no)?"""
+    cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
+    try:
+        return run.run(cmd, capture=True, check=False, echo=False, timeout=timeout).returncode == 0
+    except BakeError:
+        return False
+
+
 def _build_scanner_unless_there(ref: str) -> None:
-    probe = run.run(
-        ["docker", "buildx", "imagetools", "inspect", "--raw", ref],
-        capture=True,
-        check=False,
-        echo=False,
-    )
-    if probe.returncode != 0:
+    if not _in_registry(ref):
         run.run(
             [
                 "docker",
@@ -123,17 +126,7 @@ def _build_scanner_unless_there(ref: str) -> None:
 
 def docker_hub_has_scanner() -> bool:
     """Can BuildKit's standard scanner be pulled from Docker Hub from here?"""
-    try:
-        probe = run.run(
-            ["docker", "buildx", "imagetools", "inspect", "--raw", f"docker.io/{BUILDKIT_SCANNER}"],
-            capture=True,
-            check=False,
-            echo=False,
-            timeout=HUB_PROBE_TIMEOUT,
-        )
-    except BakeError:
-        return False
-    return probe.returncode == 0
+    return _in_registry(f"docker.io/{BUILDKIT_SCANNER}", HUB_PROBE_TIMEOUT)
 
 
 def attestations(
