@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ SPDX = "https://spdx.dev/Document"
 BUILDKIT_SCANNER = "docker/buildkit-syft-scanner:stable-1"  # BuildKit's default, on Docker Hub
 HUB_PROBE_TIMEOUT = 20.0  # seconds; a blocked network may hang rather than refuse
 ReadJson = Callable[[str, str, bool], dict[str, Any]]  # (repository, digest, blob?) → JSON
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]  # run.run's signature
 
 
 @dataclass(frozen=True)
@@ -83,32 +85,34 @@ def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
     return f"{registry_host}/{SCANNER_NAME}:{digest.hexdigest()[:12]}"
 
 
-def ensure_local_scanner(registry_host: str) -> str:
+def ensure_local_scanner(registry_host: str, runner: Runner | None = None) -> str:
     """Build and push ``bake/data/sbom-scanner`` to the local registry unless already there.
 
     Sessions running at once on the host take turns (a lock file): two pushes of the
     same tag at once can make the registry answer 500, which would turn SBOMs off.
+    ``runner`` runs the docker commands (default: ``run.run``).
     """
     ref = scanner_ref(registry_host)
     lock = Path(tempfile.gettempdir()) / "bake-sbom-scanner.lock"
     with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _build_scanner_unless_there(ref)
+        _build_scanner_unless_there(ref, runner or run.run)
     return ref
 
 
-def _in_registry(ref: str, timeout: float | None = None) -> bool:
+def _in_registry(ref: str, timeout: float | None = None, runner: Runner | None = None) -> bool:
     """Does ``ref`` answer ``imagetools inspect`` (quietly; a failure or timeout: no)?"""
     cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
+    runner = runner or run.run
     try:
-        return run.run(cmd, capture=True, check=False, echo=False, timeout=timeout).returncode == 0
+        return runner(cmd, capture=True, check=False, echo=False, timeout=timeout).returncode == 0
     except BakeError:
         return False
 
 
-def _build_scanner_unless_there(ref: str) -> None:
-    if not _in_registry(ref):
-        run.run(
+def _build_scanner_unless_there(ref: str, runner: Runner) -> None:
+    if not _in_registry(ref, runner=runner):
+        runner(
             [
                 "docker",
                 "buildx",
