@@ -1,8 +1,8 @@
 """Family → one bake document (plain dicts) → HCL text (python-hcl2's layout) and JSON text.
 
 Both renderings come from the same document, so they cannot drift apart. Strings are
-literals unless wrapped in ``Expr``: literals are escaped so buildx reads back exactly
-the original text (``${`` included); an ``Expr`` is written as a live HCL expression.
+literals unless wrapped in ``Expr`` (bake.emit.literals); the functions' expressions are
+in bake.emit.functions, beside the names of their Python twins.
 """
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ import posixpath
 from typing import Any
 
 from bake.emit import hcl
+from bake.emit.functions import (
+    CACHE_FROM,
+    CACHE_TO,
+    EPOCH,
+    IMAGE_TAGS,
+    VERSION_LABEL,
+    VERSION_TAGS,
+)
+from bake.emit.literals import Expr, hcl_block, hcl_string, json_value
 from bake.emit.package_targets import (
     PACKAGES_TARGET,
-    Text,
     accelerator_target,
     packages_target,
     recipe_fields,
@@ -28,7 +36,6 @@ __all__ = [
     "Expr",
     "bake_document",
     "dockerfile_in_context",
-    "hcl2_dumps",
     "hcl_data",
     "hcl_string",
     "render_hcl",
@@ -45,34 +52,10 @@ HEADER = """\
 #   REGISTRY=ghcr.io/you TAG=latest VERSION=1.2.3 docker buildx bake --push all
 """
 
-# bake functions mirroring bake.model.naming: semver expansion and the registry × tag product.
-VERSION_TAGS = (
-    'length(regexall("^[0-9]+[.][0-9]+[.][0-9]+$", version)) > 0 ? '
-    '[version, regex("^[0-9]+[.][0-9]+", version), regex("^[0-9]+", version)] : '
-    "compact([version])"
-)
-IMAGE_TAGS = (
-    'flatten([for registry in compact(split(",", REGISTRY)) : '
-    '[for tag in distinct(compact(concat(split(",", TAG), '
-    'version_tags(trimprefix(VERSION, "v")), '
-    'SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : '
-    '"${registry}/${name}:${tag}"]])'
-)
-CACHE_FROM = (
-    'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]'
-)
-CACHE_TO = 'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]'
-EPOCH = "SOURCE_DATE_EPOCH"
-VERSION_LABEL = 'VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0]'
-
 
 def dockerfile_in_context(dockerfile: str, context: str) -> str:
     """bake resolves ``dockerfile`` relative to ``context``; the YAML gives repo paths."""
     return posixpath.relpath(dockerfile, context)
-
-
-class Expr(str):
-    """A live HCL expression (not a literal string)."""
 
 
 def bake_document(family: Family) -> dict[str, dict[str, dict[str, Any]]]:
@@ -144,6 +127,13 @@ def _abstract_targets(family: Family) -> dict[str, dict[str, Any]]:
     }
     if any(image.recipe is not None for image in family.images):
         targets[PACKAGES_TARGET] = packages_target()
+    return targets | _accelerator_targets(family)
+
+
+def _accelerator_targets(family: Family) -> dict[str, dict[str, Any]]:
+    """``_<accelerator>`` (and ``_<accelerator>-packages`` for a recipe) per accelerator."""
+    config = family.config
+    targets: dict[str, dict[str, Any]] = {}
     for spec in config.accelerators:
         platforms = _narrowed(list(config.platforms), spec.platforms)
         build: dict[str, Any] = {}
@@ -260,94 +250,12 @@ def _drop_empty(block: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in block.items() if v is not None and v != {} and v != []}
 
 
-# --- HCL -------------------------------------------------------------------------------
-
-
-def hcl_string(text: str) -> str:
-    """A quoted HCL string literal that evaluates to exactly ``text``."""
-    out = []
-    for i, char in enumerate(text):
-        if char == "\\":
-            out.append("\\\\")
-        elif char == "%" and text.startswith("%", i + 1):
-            # python-hcl2's writer cannot read back %%%{ (our %%{ escaped): write \u0025
-            out.append("\\u0025")
-        elif char == '"' and text.startswith("${", i + 1):
-            # python-hcl2's writer drops the quote of \" right before $${…}: write \u0022
-            out.append("\\u0022")
-        elif char == '"':
-            out.append('\\"')
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\t":
-            out.append("\\t")
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + _escape_templates("".join(out)) + '"'
-
-
-HEREDOC = "EOT"
-
-
-def _fits_heredoc(text: str) -> bool:
-    """A heredoc ends with a newline, holds no line equal to its delimiter, no control
-    characters but newlines and tabs; anything else stays a quoted string."""
-    lines = text.split("\n")
-    return (
-        text.endswith("\n")
-        and HEREDOC not in (line.strip() for line in lines)
-        and not any(ord(c) < 0x20 and c not in "\n\t" or ord(c) == 0x7F for c in text)
-    )
-
-
-def _escape_templates(text: str) -> str:
-    """``${`` and ``%{`` start interpolations in HCL (and bake JSON) strings: double them."""
-    return text.replace("${", "$${").replace("%{", "%%{")
-
-
-def _hcl_value(value: Any) -> Any:
-    if isinstance(value, Expr):
-        return str(value)
-    if isinstance(value, Text) and _fits_heredoc(value):
-        # Heredocs keep backslashes and quotes as they are; only templates are escaped.
-        return f"<<{HEREDOC}\n{_escape_templates(value)}{HEREDOC}\n"
-    if isinstance(value, str):
-        return hcl_string(value)
-    if isinstance(value, list):
-        return [_hcl_value(v) for v in value]
-    if isinstance(value, dict):
-        return {hcl_string(k): _hcl_value(v) for k, v in value.items()}
-    raise TypeError(f"cannot render {value!r} as HCL")
-
-
-def _hcl_block(body: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: _hcl_value(v) for k, v in body.items()}, "__is_block__": True}
-
-
 def hcl_data(family: Family) -> dict[str, list[dict[str, dict[str, Any]]]]:
     """The bake document in python-hcl2's dict form, every literal already rendered."""
     return {
-        kind: [{hcl_string(name): _hcl_block(body)} for name, body in blocks.items()]
+        kind: [{hcl_string(name): hcl_block(body)} for name, body in blocks.items()]
         for kind, blocks in bake_document(family).items()
     }
-
-
-def hcl2_dumps(data: dict[str, list[dict[str, dict[str, Any]]]]) -> str:
-    """The reference rendering: python-hcl2's ``dumps``, blank-line runs collapsed.
-
-    ``render_hcl`` uses ``hclwrite.dumps`` instead (the same bytes, tests/unit/emit/test_hcl.py);
-    hcl2 is imported here only, so the hot path does not pay for importing it.
-    """
-    import hcl2
-
-    text: str = hcl2.dumps(data)
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text.strip()
 
 
 def render_hcl(family: Family, source: str) -> str:
@@ -357,26 +265,11 @@ def render_hcl(family: Family, source: str) -> str:
     return header + "\n" + hcl.dumps(hcl_data(family)) + "\n"
 
 
-# --- JSON ------------------------------------------------------------------------------
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Expr):
-        return "${" + str(value) + "}"
-    if isinstance(value, str):
-        return _escape_templates(value)
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    raise TypeError(f"cannot render {value!r} as JSON")
-
-
 def render_json(family: Family) -> str:
     """The same bake document in bake's JSON form (HCL JSON syntax)."""
     document = bake_document(family)
     data: dict[str, Any] = {
-        kind: {name: {k: _json_value(v) for k, v in body.items()} for name, body in blocks.items()}
+        kind: {name: {k: json_value(v) for k, v in body.items()} for name, body in blocks.items()}
         for kind, blocks in document.items()
     }
     # In HCL JSON, parameter names and type constraints are bare words, not templates.

@@ -132,12 +132,14 @@ def transient_failure(exc: BaseException) -> bool:
     return isinstance(exc, CommandError) and bool(_TRANSIENT.search(str(exc)))
 
 
-def read_raw(ref: str) -> tuple[dict[str, Any], str]:
-    """The manifest or index at ``ref`` as JSON, and its digest (sha256 of the raw bytes)."""
+def read_raw(
+    ref: str, capture: Callable[[Sequence[str]], str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """The manifest or index at ``ref`` as JSON, and its digest (sha256 of the raw bytes).
+    ``capture`` runs the command and returns its stdout (default: ``run.capture_stdout``)."""
     cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
-    text = run.retry(
-        lambda: run.capture_stdout(cmd), what=f"read {ref}", transient=transient_failure
-    )
+    capture = capture or run.capture_stdout
+    text = run.retry(lambda: capture(cmd), what=f"read {ref}", transient=transient_failure)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ SPDX = "https://spdx.dev/Document"
 BUILDKIT_SCANNER = "docker/buildkit-syft-scanner:stable-1"  # BuildKit's default, on Docker Hub
 HUB_PROBE_TIMEOUT = 20.0  # seconds; a blocked network may hang rather than refuse
 ReadJson = Callable[[str, str, bool], dict[str, Any]]  # (repository, digest, blob?) → JSON
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]  # run.run's signature
 
 
 @dataclass(frozen=True)
@@ -83,29 +85,34 @@ def scanner_ref(registry_host: str, directory: Path = SCANNER_DIR) -> str:
     return f"{registry_host}/{SCANNER_NAME}:{digest.hexdigest()[:12]}"
 
 
-def ensure_local_scanner(registry_host: str) -> str:
+def ensure_local_scanner(registry_host: str, runner: Runner | None = None) -> str:
     """Build and push ``bake/data/sbom-scanner`` to the local registry unless already there.
 
     Sessions running at once on the host take turns (a lock file): two pushes of the
     same tag at once can make the registry answer 500, which would turn SBOMs off.
+    ``runner`` runs the docker commands (default: ``run.run``).
     """
     ref = scanner_ref(registry_host)
     lock = Path(tempfile.gettempdir()) / "bake-sbom-scanner.lock"
     with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _build_scanner_unless_there(ref)
+        _build_scanner_unless_there(ref, runner or run.run)
     return ref
 
 
-def _build_scanner_unless_there(ref: str) -> None:
-    probe = run.run(
-        ["docker", "buildx", "imagetools", "inspect", "--raw", ref],
-        capture=True,
-        check=False,
-        echo=False,
-    )
-    if probe.returncode != 0:
-        run.run(
+def _in_registry(ref: str, timeout: float | None = None, runner: Runner | None = None) -> bool:
+    """Does ``ref`` answer ``imagetools inspect`` (quietly; a failure or timeout: no)?"""
+    cmd = ["docker", "buildx", "imagetools", "inspect", "--raw", ref]
+    runner = runner or run.run
+    try:
+        return runner(cmd, capture=True, check=False, echo=False, timeout=timeout).returncode == 0
+    except BakeError:
+        return False
+
+
+def _build_scanner_unless_there(ref: str, runner: Runner) -> None:
+    if not _in_registry(ref, runner=runner):
+        runner(
             [
                 "docker",
                 "buildx",
@@ -123,17 +130,7 @@ def _build_scanner_unless_there(ref: str) -> None:
 
 def docker_hub_has_scanner() -> bool:
     """Can BuildKit's standard scanner be pulled from Docker Hub from here?"""
-    try:
-        probe = run.run(
-            ["docker", "buildx", "imagetools", "inspect", "--raw", f"docker.io/{BUILDKIT_SCANNER}"],
-            capture=True,
-            check=False,
-            echo=False,
-            timeout=HUB_PROBE_TIMEOUT,
-        )
-    except BakeError:
-        return False
-    return probe.returncode == 0
+    return _in_registry(f"docker.io/{BUILDKIT_SCANNER}", HUB_PROBE_TIMEOUT)
 
 
 def attestations(

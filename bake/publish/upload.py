@@ -33,7 +33,7 @@ from bake.publish import readback, registry, release_notes
 from bake.publish import report as publish_report
 from bake.publish.ocitar import open_layout, platform_manifests
 from bake.publish.records import Record
-from bake.publish.tagmove import Target, render_moves, set_tags
+from bake.publish.tagmove import TagMove, Target, render_moves, set_tags
 
 __all__ = ["combine", "release", "render_verdicts", "upload", "verify"]
 
@@ -196,6 +196,36 @@ def release(
     after the checks by digest and before any tag moves, and raises to stop the tags."""
     start = time.monotonic()
     platforms = {image.name: image.platforms for image in images}
+    targets = _checked_targets(images, records, refs_of, platforms, prefixes, show)
+    if seal is not None:
+        seal(targets)
+    release_notes.note_releases(targets, os.environ, show)
+    _say(f"publish: {len(targets)} indexes uploaded and verified by digest; setting tags")
+    moves = _moved_tags(targets, show)
+    verdicts = verify(targets, platforms, prefixes, by_tag=True)
+    show(render_verdicts(verdicts))
+    unchanged = sum(m.state == "unchanged" for m in moves)
+    _say(
+        f"publish: {len(moves)} tags ({len(moves) - unchanged} moved, {unchanged} unchanged) "
+        f"set and read back in {time.monotonic() - start:.1f}s"
+    )
+    bad = [v for v in verdicts if not v.ok]
+    if bad:
+        raise PipelineError(
+            f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)"
+        )
+    return tuple(verdicts)
+
+
+def _checked_targets(
+    images: Sequence[Image],
+    records: Sequence[Record],
+    refs_of: Callable[[Image], Sequence[str]],
+    platforms: Mapping[str, Sequence[str]],
+    prefixes: Sequence[str],
+    show: Callable[[str], None],
+) -> list[Target]:
+    """Phase 2: each image's index combined, uploaded by digest, and checked as tested."""
     try:
         targets = [
             combine(image, [r for r in records if r.image == image.name], refs_of(image))
@@ -210,10 +240,11 @@ def release(
         raise PipelineError(
             f"{len(bad)} uploaded indexes are not as tested (see above); no tag was set"
         )
-    if seal is not None:
-        seal(targets)
-    release_notes.note_releases(targets, os.environ, show)
-    _say(f"publish: {len(targets)} indexes uploaded and verified by digest; setting tags")
+    return targets
+
+
+def _moved_tags(targets: Sequence[Target], show: Callable[[str], None]) -> list[TagMove]:
+    """Phase 3: every tag set (each at a verified index); raise if any could not be."""
     moves = set_tags(targets)
     show("tags:\n" + render_moves(moves))
     failed = [m for m in moves if m.state in ("FAILED", "not moved")]
@@ -223,16 +254,4 @@ def release(
             "above (each at a verified index). Content is uploaded: rerun the same command "
             "to finish (tags already right are left alone)."
         )
-    verdicts = verify(targets, platforms, prefixes, by_tag=True)
-    show(render_verdicts(verdicts))
-    unchanged = sum(m.state == "unchanged" for m in moves)
-    _say(
-        f"publish: {len(moves)} tags ({len(moves) - unchanged} moved, {unchanged} unchanged) "
-        f"set and read back in {time.monotonic() - start:.1f}s"
-    )
-    bad = [v for v in verdicts if not v.ok]
-    if bad:
-        raise PipelineError(
-            f"{len(bad)} of {len(verdicts)} pushed refs are not as expected (see above)"
-        )
-    return tuple(verdicts)
+    return moves

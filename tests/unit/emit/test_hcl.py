@@ -13,12 +13,12 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
-from bake.emit import document as emit_document
-from bake.emit import hcl
-from bake.emit.document import hcl2_dumps, hcl_data, hcl_string, render_hcl
+from bake.emit import hcl, literals
+from bake.emit.document import hcl_data, hcl_string, render_hcl
 from bake.emit.package_targets import Text
 from bake.model.family import load_family
 from benchmarks.families import write_generate_family
+from tests.hcl2_oracle import hcl2_dumps
 
 REPO = Path(__file__).resolve().parents[3]
 FAMILY_FILES = [
@@ -44,8 +44,8 @@ LITERAL = TEXT.map(hcl_string)
 HEREDOC = (
     st.lists(TEXT.map(lambda t: t.replace("\n", " ")), min_size=1, max_size=4)
     .map(lambda lines: "\n".join(lines) + "\n")
-    .filter(lambda text: "\n\n\n" not in "\n" + text and emit_document._fits_heredoc(text))
-    .map(lambda text: emit_document._hcl_value(Text(text)))
+    .filter(lambda text: "\n\n\n" not in "\n" + text and literals.fits_heredoc(text))
+    .map(lambda text: literals.hcl_value(Text(text)))
 )
 EXPRESSION = st.sampled_from(
     ["SHA", "string", "name", 'image_tags("x")', 'CACHE_REGISTRY == "" ? [] : ["a:${name}"]']
@@ -114,7 +114,7 @@ def test_literals_are_written_as_rendered_even_where_python_hcl2_mangles_them() 
 
 
 def test_heredocs_keep_their_blank_lines() -> None:
-    heredoc = emit_document._hcl_value(Text("FROM base\n\n\nRUN true\n"))
+    heredoc = literals.hcl_value(Text("FROM base\n\n\nRUN true\n"))
     data = _with_markers({"target": [{'"t"': {"dockerfile-inline": heredoc}}]})
     assert hcl.dumps(data).endswith("FROM base\n\n\nRUN true\nEOT\n\n}")
 

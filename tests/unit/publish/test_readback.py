@@ -1,11 +1,12 @@
 """bake.publish.readback: judging a pushed index and its attestation manifests (pure parts), and
-reading one back with the docker CLI stubbed."""
+reading one back with the docker CLI stubbed (read_raw's capture seam)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import subprocess
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -128,54 +129,56 @@ def test_repository_of(ref: str, repository: str) -> None:
     assert readback.repository_of(ref) == repository
 
 
-def _stub_registry(monkeypatch: pytest.MonkeyPatch, blobs: dict[str, dict[str, Any]]) -> list[str]:
+def _stub_registry(
+    blobs: dict[str, dict[str, Any]],
+) -> tuple[Callable[[str], tuple[dict[str, Any], str]], list[str]]:
+    """``read_raw`` against ``blobs`` (ref → JSON), and the refs it was asked for."""
     asked: list[str] = []
 
-    def fake_run(
-        cmd: list[str], check: bool = True, **_: object
-    ) -> subprocess.CompletedProcess[str]:
-        assert cmd[:5] == ["docker", "buildx", "imagetools", "inspect", "--raw"]
+    def fake_capture(cmd: Sequence[str]) -> str:
+        assert list(cmd[:5]) == ["docker", "buildx", "imagetools", "inspect", "--raw"]
         asked.append(cmd[5])
         if cmd[5] not in blobs:
-            if check:
-                raise CommandError(run.failure_message(cmd, 1, "", "not found"))
-            return subprocess.CompletedProcess(cmd, 1, "", "not found")
-        return subprocess.CompletedProcess(cmd, 0, json.dumps(blobs[cmd[5]], indent=2), "")
+            raise CommandError(run.failure_message(cmd, 1, "", "not found"))
+        return json.dumps(blobs[cmd[5]], indent=2)
 
-    monkeypatch.setattr(run, "run", fake_run)
-    return asked
+    return functools.partial(readback.read_raw, capture=fake_capture), asked
 
 
-def test_verify_ref_reads_the_index_and_each_attestation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_ref_reads_the_index_and_each_attestation() -> None:
     prov = _attestation_manifest("https://slsa.dev/provenance/v0.2")
     blobs = {
         "r/ns/x:t": GOOD,
         "r/ns/x@sha256:" + "c" * 64: prov,
         "r/ns/x@sha256:" + "d" * 64: prov,
     }
-    asked = _stub_registry(monkeypatch, blobs)
+    read, asked = _stub_registry(blobs)
     digest = "sha256:" + hashlib.sha256(json.dumps(GOOD, indent=2).encode()).hexdigest()
     verdict = readback.verify_ref(
-        "r/ns/x:t", ("linux/amd64", "linux/arm64"), ("https://slsa.dev/provenance/",), digest
+        "r/ns/x:t",
+        ("linux/amd64", "linux/arm64"),
+        ("https://slsa.dev/provenance/",),
+        digest,
+        read=read,
     )
     assert verdict.ok, verdict.problems
     assert verdict.digest == digest
     assert asked == list(blobs)
 
 
-def test_verify_ref_reports_a_digest_that_is_not_the_tested_one(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_verify_ref_reports_a_digest_that_is_not_the_tested_one() -> None:
     prov = _attestation_manifest("https://slsa.dev/provenance/v0.2")
-    _stub_registry(
-        monkeypatch, {"r/x:t": GOOD, "r/x@sha256:" + "c" * 64: prov, "r/x@sha256:" + "d" * 64: prov}
+    read, _ = _stub_registry(
+        {"r/x:t": GOOD, "r/x@sha256:" + "c" * 64: prov, "r/x@sha256:" + "d" * 64: prov}
     )
-    verdict = readback.verify_ref("r/x:t", ("linux/amd64", "linux/arm64"), (), "sha256:" + "0" * 64)
+    verdict = readback.verify_ref(
+        "r/x:t", ("linux/amd64", "linux/arm64"), (), "sha256:" + "0" * 64, read=read
+    )
     assert not verdict.ok
     assert verdict.problems[0].endswith("is not the tested image's sha256:" + "0" * 64)
 
 
-def test_verify_ref_of_a_missing_ref(monkeypatch: pytest.MonkeyPatch) -> None:
-    _stub_registry(monkeypatch, {})
-    verdict = readback.verify_ref("r/x:t", ("linux/amd64",), (), None)
+def test_verify_ref_of_a_missing_ref() -> None:
+    read, _ = _stub_registry({})
+    verdict = readback.verify_ref("r/x:t", ("linux/amd64",), (), None, read=read)
     assert verdict.problems[0].startswith("cannot read it back: command failed with exit code 1")

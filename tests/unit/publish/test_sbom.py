@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bake.core import run
 from bake.publish import sbom
 from tests.ci import require_tool
 
@@ -128,7 +127,7 @@ def test_generator_script_scans_extras_too(tmp_path: Path) -> None:
     assert json.loads((out / "sbom.spdx.json").read_text())["predicate"]["packages"] == []
 
 
-def test_sessions_at_once_take_turns_building_the_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sessions_at_once_take_turns_building_the_scanner() -> None:
     """Only the first builds and pushes it; the others wait, then find it in the registry."""
     pushed: list[str] = []
     busy = threading.Lock()
@@ -147,9 +146,8 @@ def test_sessions_at_once_take_turns_building_the_scanner(monkeypatch: pytest.Mo
         finally:
             busy.release()
 
-    monkeypatch.setattr(run, "run", fake_run)
     threads = [
-        threading.Thread(target=sbom.ensure_local_scanner, args=("127.0.0.1:5000",))
+        threading.Thread(target=sbom.ensure_local_scanner, args=("127.0.0.1:5000", fake_run))
         for _ in range(3)
     ]
     for thread in threads:
