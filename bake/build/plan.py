@@ -80,12 +80,15 @@ def make_plan(
     options: Options | None = None,
     env: Mapping[str, str] | None = None,
     platforms: Sequence[str] = (),
+    *,
+    family: Family | None = None,
 ) -> Plan:
     """Load the family and resolve the selection; ``overrides`` win over ``env``.
 
     ``platforms`` (``--platform``) restricts every image to those platforms; images with
-    none of them drop out of the plan."""
-    family = load_family(config_path)
+    none of them drop out of the plan. ``family``: the family of ``config_path`` already
+    loaded (the command loads it once), else it is loaded here."""
+    family = load_family(config_path) if family is None else family
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
     check_variables(variables, origins(env or {}, overrides or {}, family.config.file))
