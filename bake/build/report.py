@@ -3,28 +3,13 @@ attestations its builds carry."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from bake.model.family import Image
-
-
-class PlanView(Protocol):
-    """What ``render_plan`` reads of a ``pipeline.Plan`` (no import of the pipeline here)."""
-
-    @property
-    def selection(self) -> str: ...
-    @property
-    def config_path(self) -> Path: ...
-    @property
-    def images(self) -> tuple[Image, ...]: ...
-    @property
-    def platforms(self) -> tuple[str, ...]: ...
-    def bake_env(self) -> dict[str, str]: ...
-    def refs(self, image: Image) -> tuple[str, ...]: ...
+if TYPE_CHECKING:  # plan.py imports this module; the type only is needed here
+    from bake.build.plan import Plan
 
 
-def render_plan(plan: PlanView, action: str) -> str:
+def render_plan(plan: Plan, action: str) -> str:
     """The resolved plan, printed before any work starts."""
     lines = [
         f"plan: {action} {plan.selection!r} from {plan.config_path} "

@@ -250,10 +250,10 @@ def restore(verified: Verified, ref: str) -> None:
 
 
 def _local(ref: str) -> str:
-    found = run.run(
-        ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
-        capture=True,
-        check=False,
-        echo=False,
-    )
-    return found.stdout.strip() if found.returncode == 0 else ""
+    """The image ID ``ref`` points at in the local store ("": none)."""
+    try:
+        return run.capture_stdout(
+            ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
+        ).strip()
+    except CommandError:
+        return ""

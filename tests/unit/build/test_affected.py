@@ -27,6 +27,7 @@ from bake.core import run
 from bake.core.errors import ConfigError
 from bake.front import cli, sessions
 from bake.model.family import load_family
+from bake.publish import endpoint
 from tests import workflow
 
 HERE = Path(__file__).parents[2]
@@ -358,7 +359,7 @@ def test_an_empty_selection_builds_nothing_and_passes(
         raise AssertionError("no host check either")
 
     monkeypatch.setattr(run, "run", git_only)
-    monkeypatch.setattr(pipeline.endpoint, "check_registry", no_check)
+    monkeypatch.setattr(endpoint, "check_registry", no_check)
     (tiny_repo / "README.md").write_text("docs only\n")
     specs = sessions.catalogue(tiny_repo / "family.yaml")
     for action in ("build", "test", "push", "refresh"):

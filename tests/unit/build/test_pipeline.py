@@ -20,6 +20,7 @@ from bake.build import export, host, pipeline
 from bake.core import run
 from bake.core.errors import CommandError, ConfigError, PipelineError, UsageError
 from bake.emit import generated
+from bake.model.family import load_family
 from bake.publish import endpoint, sbom, signing
 from bake.publish import registry as publish_registry
 from bake.publish import upload as publish_upload
@@ -711,3 +712,11 @@ def test_stage_deletes_each_tar_once_it_is_uploaded(
         ["hello.tar", "turbo-hello.tar"],
         ["turbo-hello.tar"],
     ]
+
+
+def test_a_loaded_family_is_planned_as_it_is() -> None:
+    family = load_family(TINY)
+    overrides = {"REGISTRY": "127.0.0.1:5000/ns", "TAG": "t"}
+    plan = pipeline.make_plan(TINY, "turbo", overrides, None, {}, family=family)
+    assert plan.family is family  # not loaded again
+    assert plan == pipeline.make_plan(TINY, "turbo", overrides, None, {})
