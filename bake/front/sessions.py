@@ -19,8 +19,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bake.core import run
+from bake.emit import generated
 from bake.front import actions
 from bake.front import lint as lint_module
 from bake.front import verbs as verbs_module
@@ -47,10 +49,6 @@ CONFIG_NAME = "family.yaml"
 Runner = Callable[[Sequence[str]], None]
 
 
-def _run(cmd: Sequence[str], *, cwd: Path) -> object:
-    return run.run(cmd, cwd=cwd)
-
-
 @dataclass(frozen=True)
 class Seams:
     """What the sessions call: the verbs' table and runner, and the command runner of
@@ -59,7 +57,8 @@ class Seams:
 
     verbs: tuple[verbs_module.Verb, ...] = verbs_module.VERBS
     run_action: Callable[..., None] = actions.run_action
-    run: Callable[..., object] = _run
+    run: Callable[..., Any] = run.run
+    write_files: Callable[[dict[Path, str]], object] = generated.write_files
 
 
 @dataclass(frozen=True)
@@ -132,9 +131,11 @@ def _python_module(root: Path, seams: Seams, *args: str) -> Runner:
     return act
 
 
-def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]]) -> Runner:
+def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]], seams: Seams) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        lint_module.lint(path, family, extra, posargs)
+        lint_module.lint(
+            path, family, extra, posargs, runner=seams.run, write_files=seams.write_files
+        )
 
     return act
 
@@ -166,7 +167,9 @@ def _chores(
             ("check", "ci"),
             _python_module(family.root, seams, "-m", "bake", *config, "check"),
         ),
-        SessionSpec("lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint)),
+        SessionSpec(
+            "lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint, seams)
+        ),
     ]
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from bake.build import pipeline
-from bake.core import run
 from bake.core.errors import CommandError, HostError
 from bake.front import actions, cli, lint, sessions, verbs
 from bake.model.family import load_family
@@ -162,7 +161,7 @@ def test_chores_run_their_commands() -> None:
     ]
 
 
-def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -> list[list[str]]:
+def _lint(check_code: int, check_stderr: str) -> list[list[str]]:
     ran: list[list[str]] = []
 
     def fake_run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -170,10 +169,9 @@ def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -
         code = check_code if "--call" in cmd else 0
         return subprocess.CompletedProcess(cmd, code, "", check_stderr if "--call" in cmd else "")
 
-    monkeypatch.setattr(run, "run", fake_run)
-    monkeypatch.setattr(lint.generated, "write_files", lambda files: [])
+    seams = sessions.Seams(run=fake_run, write_files=lambda files: [])
     extra = [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT]  # as this repository's noxfile passes them
-    sessions.by_name(sessions.catalogue(TINY, lint=extra), "lint").action([])
+    sessions.by_name(sessions.catalogue(TINY, lint=extra, seams=seams), "lint").action([])
     return ran
 
 
@@ -208,22 +206,20 @@ BAKE_CHECK = [
 ]
 
 
-def test_lint_runs_the_extra_commands_then_the_bake_check_of_every_target(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT, BAKE_CHECK]
+def test_lint_runs_the_extra_commands_then_the_bake_check_of_every_target() -> None:
+    assert _lint(0, "") == [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT, BAKE_CHECK]
     description = sessions.by_name(sessions.catalogue(TINY, lint=[HADOLINT]), "lint").description
     assert description.startswith("hadolint, `docker buildx bake --call check all`")
 
 
-def test_an_engine_that_cannot_lint_is_a_host_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_engine_that_cannot_lint_is_a_host_error() -> None:
     with pytest.raises(HostError, match="needs Docker Engine >= 27"):
-        _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
+        _lint(1, "ERROR: target base: unsupported request frontend.lint")
 
 
-def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_findings_fail_the_session() -> None:
     with pytest.raises(CommandError, match="WARNING: JSONArgsRecommended"):
-        _lint(monkeypatch, 1, "WARNING: JSONArgsRecommended")
+        _lint(1, "WARNING: JSONArgsRecommended")
 
 
 def test_workflow_lint_skips_a_repository_without_workflows(tmp_path: Path) -> None:
