@@ -79,8 +79,8 @@ def _prune(request: Request) -> None:
     plan = request.plan
     release_tags = (*plan.family.config.tags, *plan.variables.TAG.split(","))
     repositories = dict.fromkeys(r for image in plan.images for r in plan.repositories(image))
-    prune.prune(list(repositories), plan.family.config.prune, request.prune_options,
-                release_tags, request.env)  # fmt: skip
+    options = request.prune_options
+    prune.prune(list(repositories), plan.family.config.prune, options, release_tags, request.env)
 
 
 def _with_digests(step: Callable[[pipeline.Plan, Path], object]) -> Callable[[Request], object]:
