@@ -1,7 +1,8 @@
 """The pipeline verbs behind both front doors: ``python -m bake VERB SEL …`` and the nox
 sessions ``VERB-SEL`` call ``run_action`` with the same arguments, parsed in one place:
 ``--platform P[,P…]`` and ``--digests DIR`` (``split_options``), ``NAME=value`` bake
-variables, and anything else for buildx (``split_posargs``).
+variables, and anything else for buildx (``split_posargs``). What each verb then does
+is its row of ``bake.front.verbs.VERBS``.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bake.build import affected, pipeline, refresh
+from bake.build import affected, pipeline
 from bake.core.errors import ConfigError
+from bake.front import verbs as verbs_module
+from bake.front.verbs import Action
 from bake.model.naming import VARIABLES
 from bake.publish import prune
 
@@ -26,8 +29,7 @@ __all__ = [
     "take_since",
 ]
 
-ACTIONS = ("build", "test", "push", "stage", "merge", "refresh", "prune")
-_DIGEST_ACTIONS = ("stage", "merge")  # the CI verbs that read or write --digests DIR
+ACTIONS = tuple(verb.name for verb in verbs_module.VERBS)  # the verbs' names, in table order
 _VARIABLE = re.compile(r"^(" + "|".join(v.name for v in VARIABLES) + r")=(.*)$", re.DOTALL)
 
 
@@ -96,49 +98,30 @@ def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
     return dataclasses.replace(plan, images=images)
 
 
-def prune_selection(plan: pipeline.Plan, options: prune.Options, env: Mapping[str, str]) -> None:
-    """Prune every repository the plan's images are published in (``bake.publish.prune``)."""
-    release_tags = (*plan.family.config.tags, *plan.variables.TAG.split(","))
-    repositories = dict.fromkeys(r for image in plan.images for r in plan.repositories(image))
-    prune.prune(list(repositories), plan.family.config.prune, options, release_tags, env)
-
-
 def run_action(
     action: str,
     config_path: Path,
     selection: str,
     posargs: Sequence[str],
     env: Mapping[str, str],
+    verbs: Sequence[verbs_module.Verb] = verbs_module.VERBS,
 ) -> None:
-    """Plan ``action`` (one of ``ACTIONS``) on ``selection`` of the family at
-    ``config_path``, then do it."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+    """Plan ``action`` (a row of ``verbs``) on ``selection`` of the family at
+    ``config_path``, then run the row's function. ``verbs`` is a parameter so a test
+    can hand in a table whose functions only record what they were given."""
+    verb = verbs_module.by_action(action, verbs)
     since, posargs = take_since(posargs)
     prune_options = prune.Options()
-    if action == "prune":
+    if verb.action is Action.PRUNE:
         prune_options, posargs = prune.split_prune_options(posargs)
     platforms, digests, rest = split_options(posargs)
     overrides, buildx_args = split_posargs(rest)
     options = pipeline.Options.from_env(env, buildx_args)
     plan = pipeline.make_plan(config_path, selection, overrides, options, env, platforms)
     plan = narrow_since(plan, since)
-    if action in _DIGEST_ACTIONS:
-        if digests is None:
-            raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
-        (pipeline.stage if action == "stage" else pipeline.merge)(plan, digests)
-    elif digests is not None:
-        raise ConfigError("arguments", "--digests", f"only stage and merge take it, not {action}")
-    elif action == "refresh":
-        refresh.refresh(plan, env)
-    elif action == "prune":
-        if buildx_args:
-            raise ConfigError("arguments", buildx_args[0], "prune takes --dry-run, --keep-digest")
-        prune_selection(plan, prune_options, env)
-    else:
-        steps: dict[str, Callable[[pipeline.Plan], object]] = {
-            "build": pipeline.build,
-            "test": pipeline.test,
-            "push": pipeline.push,
-        }
-        steps[action](plan)
+    if verb.digests and digests is None:
+        raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")
+    if not verb.digests and digests is not None:
+        takers = " and ".join(v.name for v in verbs if v.digests)
+        raise ConfigError("arguments", "--digests", f"only {takers} take it, not {action}")
+    verb.run(verbs_module.Request(plan, env, digests, buildx_args, prune_options))

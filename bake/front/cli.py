@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bake import __version__
@@ -16,7 +16,7 @@ from bake.ci.plan import make_ci_plan
 from bake.core.errors import BakeError, ConfigError
 from bake.emit import graph
 from bake.emit.generated import expected_files, stale_files, write_files
-from bake.front import actions, sessions
+from bake.front import actions, sessions, verbs
 from bake.front import report as front_report
 from bake.model.family import Family, Image, load_family
 from bake.model.naming import Variables
@@ -26,6 +26,7 @@ from bake.publish import inspection
 __all__ = ["default_config_path", "main"]
 
 CONFIG_NAME = sessions.CONFIG_NAME
+RunAction = Callable[[str, Path, str, Sequence[str], Mapping[str, str]], None]
 
 
 def default_config_path(start: Path | None = None) -> Path:
@@ -142,9 +143,10 @@ def cmd_graph(args: argparse.Namespace, family: Family) -> int:
     return 0
 
 
-def cmd_action(args: argparse.Namespace, family: Family) -> int:
-    """build / test / push / stage / merge: what the nox session of the same name runs."""
-    actions.run_action(args.command, args.config, args.selection, args.args, os.environ)
+def cmd_action(args: argparse.Namespace, family: Family | None) -> int:
+    """A row of ``bake.front.verbs.VERBS``: what the nox session of the same name runs.
+    The pipeline loads the family itself, so ``main`` does not load it first."""
+    args.run_action(args.command, args.config, args.selection, args.args, os.environ)
     return 0
 
 
@@ -159,43 +161,33 @@ def cmd_inspect(args: argparse.Namespace, family: Family | None) -> int:
     return 0
 
 
-def _add_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    helps = {
-        "build": "build a target or group for all its platforms into the local image store",
-        "test": "build, then run the smoke tests of every image × platform under QEMU",
-        "push": "build and test; only if everything passed, push and read back",
-        "stage": "CI: build and test --platform P, upload by digest, write --digests DIR records",
-        "merge": "CI: tag the staged uploads recorded in --digests DIR, then verify",
-        "refresh": "rebuild with fresh packages, test, push only what changed packages",
-        "prune": "delete old sha-… tags and the manifests only they reach (--dry-run, "
-        "--keep-digest D); then check every kept tag",
-    }
-    for action in actions.ACTIONS:
-        verb = sub.add_parser(action, help=helps[action])
-        verb.add_argument("selection", help="a target or group (e.g. all)")
-        verb.add_argument(
+def _add_actions(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    run_action: RunAction,
+    table: Sequence[verbs.Verb],
+) -> None:
+    """One subcommand per row of ``table`` (``VERBS``), its help the row's description."""
+    for verb in table:
+        parser = sub.add_parser(verb.name, help=verb.help)
+        parser.add_argument("selection", help="a target or group (e.g. all)")
+        parser.add_argument(
             "args",
             nargs=argparse.REMAINDER,
             help="--platform P[,P...], --digests DIR (stage, merge), NAME=value bake variables "
             "(REGISTRY, TAG, ...); the rest goes to buildx",
         )
-        verb.set_defaults(func=cmd_action)
+        parser.set_defaults(func=cmd_action, needs_family=False, run_action=run_action)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="neko-bake",
-        description="Generate docker-bake.hcl/json from the image family YAML, inspect it, "
-        "and build, test and push the family.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help=f"the family file (default: $BAKE_CONFIG or the nearest {CONFIG_NAME})",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _output_options(parser: argparse.ArgumentParser, *, compact: bool = False) -> None:
+    """``--json`` and (for CI's ``$GITHUB_OUTPUT``) ``--compact``."""
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    if compact:
+        parser.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+
+
+def _add_listings(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The subcommands that write or print the family: generate, check, list, show."""
     sub.add_parser("generate", help="write docker-bake.hcl and docker-bake.json").set_defaults(
         func=cmd_generate
     )
@@ -207,8 +199,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     show = sub.add_parser("show", help="a target's (or group's) chain, platforms, tags, tests")
     show.add_argument("target")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    _output_options(show)
     show.set_defaults(func=cmd_show)
+
+
+def _add_ci(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The subcommands CI asks what to build: matrix, affected, plan."""
     matrix = sub.add_parser("matrix", help="JSON for a CI job matrix")
     matrix.add_argument("target", nargs="?", default="all", help="target or group (default all)")
     matrix.add_argument("--per-platform", action="store_true", help="one job per platform")
@@ -227,11 +223,13 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="the CI plan: build jobs by platform, what merge sets")
     plan.add_argument("selection", nargs="?", default="all", help="target or group (default all)")
     plan.add_argument("--per-image", action="store_true", help="one job per image × platform")
-    plan.add_argument("--json", action="store_true", help="machine-readable output")
-    plan.add_argument("--compact", action="store_true", help="one line (for $GITHUB_OUTPUT)")
+    _output_options(plan, compact=True)
     _since_option(plan)
     plan.set_defaults(func=cmd_plan)
 
+
+def _add_views(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The family's tree as a picture, and a published image as the registry has it."""
     graph_parser = sub.add_parser("graph", help="the image tree as Mermaid or Graphviz DOT")
     graph_parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     graph_parser.set_defaults(func=cmd_graph)
@@ -241,15 +239,38 @@ def _parser() -> argparse.ArgumentParser:
         "signature, the smoke-test record and the package changes",
     )
     inspect.add_argument("ref", help="registry/name:tag or registry/name@sha256:…")
-    inspect.add_argument("--json", action="store_true", help="machine-readable output")
+    _output_options(inspect)
     inspect.set_defaults(func=cmd_inspect, needs_family=False)
-    _add_actions(sub)
+
+
+def _parser(
+    run_action: RunAction = actions.run_action, table: Sequence[verbs.Verb] = verbs.VERBS
+) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neko-bake",
+        description="Generate docker-bake.hcl/json from the image family YAML, inspect it, "
+        "and build, test and push the family.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help=f"the family file (default: $BAKE_CONFIG or the nearest {CONFIG_NAME})",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_listings(sub)
+    _add_ci(sub)
+    _add_views(sub)
+    _add_actions(sub, run_action, table)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; every BakeError becomes one line on stderr and its exit code."""
-    parser = _parser()
+def main(argv: Sequence[str] | None = None, run_action: RunAction = actions.run_action) -> int:
+    """Run one subcommand; every BakeError becomes one line on stderr and its exit code.
+    The family is loaded once, here, for the subcommands that read it; the verbs leave
+    it to the pipeline. ``run_action`` is the verbs' seam for tests."""
+    parser = _parser(run_action)
     args = parser.parse_args(argv)
     args.config = args.config or default_config_path()
     try:

@@ -12,8 +12,9 @@ workflows), then what the tool itself checks:
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bake.core import run
 from bake.core.errors import CommandError, HostError
@@ -30,6 +31,7 @@ __all__ = [
     "workflow_commands",
 ]
 
+Runner = Callable[..., Any]  # bake.core.run.run's shape
 CHECK_STAND_IN = "docker-image://debian:bookworm-slim"
 WORKFLOWS = Path(".github") / "workflows"
 DEPENDABOT = Path(".github") / "dependabot.yml"
@@ -50,11 +52,11 @@ def check_command(family: Family, extra: Sequence[str] = ()) -> list[str]:
     return [*bake, *overrides, *extra]
 
 
-def bake_check(family: Family, extra: Sequence[str] = ()) -> None:
+def bake_check(family: Family, extra: Sequence[str] = (), runner: Runner = run.run) -> None:
     """Run the check; any warning fails it (buildx exits 1). An engine that cannot lint is
-    a host problem, said as such."""
+    a host problem, said as such. ``runner``: ``bake.core.run.run`` (tests pass a fake)."""
     cmd = check_command(family, extra)
-    proc = run.run(cmd, cwd=family.root, capture=True, check=False)
+    proc = runner(cmd, cwd=family.root, capture=True, check=False)
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)
     if proc.returncode == 0:
@@ -99,11 +101,15 @@ def lint(
     family: Family,
     commands: Sequence[Sequence[str]] = (),
     bake_args: Sequence[str] = (),
+    *,
+    runner: Runner = run.run,
+    write_files: Callable[[dict[Path, str]], object] = generated.write_files,
 ) -> None:
     """The ``lint`` session: the repository's own lint ``commands`` (argv lists from its
     noxfile, run in the family file's folder), cheapest first, then the generated files
-    and BuildKit's check; the first failure stops it."""
+    and BuildKit's check; the first failure stops it. ``runner`` and ``write_files`` are
+    the real ones but in tests, which pass fakes rather than patch the modules."""
     for cmd in commands:
-        run.run(list(cmd), cwd=family.root)
-    generated.write_files(generated.expected_files(family, config_path))
-    bake_check(family, bake_args)
+        runner(list(cmd), cwd=family.root)
+    write_files(generated.expected_files(family, config_path))
+    bake_check(family, bake_args, runner)

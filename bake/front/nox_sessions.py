@@ -2,7 +2,7 @@
 
 A repository that adopts neko-bake needs a two-line ``noxfile.py``::
 
-    import bake.nox_sessions
+    import bake.front.nox_sessions
     bake.front.nox_sessions.register()
 
 which gives ``build-<name>``, ``test-<name>``, ``push-<name>`` for every image and group
@@ -46,8 +46,9 @@ def register(
     nox.options.default_venv_backend = "none"
     path = Path(config) if config is not None else sessions.config_path()
     try:
-        commands = lint(load_family(path)) if callable(lint) else lint
-        specs = sessions.catalogue(path, lint=commands)
+        family = load_family(path)  # once: the lint commands and the catalogue share it
+        commands = lint(family) if callable(lint) else lint
+        specs = sessions.catalogue(path, lint=commands, family=family)
     except BakeError as exc:
         print(exc if isinstance(exc, ConfigError) else f"error: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None

@@ -3,7 +3,8 @@ one does. Nothing here imports nox, so the catalogue is tested as plain data.
 
 Per concrete target and per group: ``build-<name>``, ``test-<name>``, ``push-<name>``,
 and for CI's per-platform jobs ``stage-<name>`` and ``merge-<name>`` (the same functions
-as ``python -m bake build|test|push|stage|merge``, through ``bake.front.actions``).
+as ``python -m bake build|test|push|stage|merge``, through ``bake.front.actions``), one
+per row of ``bake.front.verbs.VERBS``, whose description and tags they take.
 Then the family's chores: ``generate``, ``check`` and ``lint`` (``buildx bake --call
 check``). A repository's own chores (its linters, its tests, its host set-up) belong in
 its noxfile; ``bake.front.nox_sessions.register`` takes extra lint commands.
@@ -18,16 +19,20 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bake.core import run
+from bake.emit import generated
 from bake.front import actions
 from bake.front import lint as lint_module
+from bake.front import verbs as verbs_module
 from bake.front.actions import ACTIONS, split_options, split_posargs, take_since
 from bake.model.family import Family, Group, Image, load_family
 
 __all__ = [
     "ACTIONS",
     "DEFAULT_SESSIONS",
+    "Seams",
     "SessionSpec",
     "by_name",
     "catalogue",
@@ -41,7 +46,19 @@ DEFAULT_SESSIONS = ("check", "lint")  # what a bare `nox` runs, unless the noxfi
 SKIPPED_GROUPS = ("default",)  # bake's implicit target; the same as "all"
 CONFIG_NAME = "family.yaml"
 
-Action = Callable[[Sequence[str]], None]
+Runner = Callable[[Sequence[str]], None]
+
+
+@dataclass(frozen=True)
+class Seams:
+    """What the sessions call: the verbs' table and runner, and the command runner of
+    the chores. The defaults are the real ones; a test passes recording fakes instead
+    of patching the modules they come from."""
+
+    verbs: tuple[verbs_module.Verb, ...] = verbs_module.VERBS
+    run_action: Callable[..., None] = actions.run_action
+    run: Callable[..., Any] = run.run
+    write_files: Callable[[dict[Path, str]], object] = generated.write_files
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,7 @@ class SessionSpec:
     name: str
     description: str
     tags: tuple[str, ...]
-    action: Action  # called with the session's posargs
+    action: Runner  # called with the session's posargs
 
 
 def config_path(env: Mapping[str, str] | None = None, start: Path | None = None) -> Path:
@@ -67,68 +84,58 @@ def config_path(env: Mapping[str, str] | None = None, start: Path | None = None)
     return here / CONFIG_NAME
 
 
-def _pipeline_action(path: Path, action: str, selection: str) -> Action:
+def _pipeline_action(path: Path, action: str, selection: str, seams: Seams) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        actions.run_action(action, path, selection, posargs, os.environ)
+        seams.run_action(action, path, selection, posargs, os.environ)
 
     return act
 
 
-_VERBS = {
-    "build": "Build {what} for {platforms} into the local image store",
-    "test": "Build, then smoke-test {what} under QEMU on {platforms}",
-    "push": "Build, test, then push {what} ({platforms}) as multi-arch indexes with attestations",
-    "stage": "Build and test {what} (--platform P), upload by digest, write records to --digests DIR",
-    "merge": "Tag {what} ({platforms}) from the stage records in --digests DIR, then verify",
-    "refresh": "Rebuild {what} ({platforms}) with fresh packages, test, push what changed packages",
-    "prune": "Delete old sha-… tags of {what} and what only they reach (-- --dry-run)",
-}
-
-
-def _image_sessions(path: Path, image: Image) -> list[SessionSpec]:
-    # "base" names both the base's tier and (by default) the image: say it once.
-    what = image.name if image.name == image.tier.value else f"{image.name} ({image.tier})"
-    platforms = ", ".join(image.platforms)
-    tier = image.tier.value
-    tags = ("image", tier, image.name, *((image.accelerator,) if image.accelerator else ()))
+def _verb_sessions(
+    path: Path, selection: str, what: str, platforms: str, tags: tuple[str, ...], seams: Seams
+) -> list[SessionSpec]:
+    """``VERB-<selection>`` for every row of the table, its description the row's."""
     return [
         SessionSpec(
-            f"{action}-{image.name}",
-            _VERBS[action].format(what=what, platforms=platforms),
-            tuple(dict.fromkeys((action, *tags))),
-            _pipeline_action(path, action, image.name),
+            f"{verb.name}-{selection}",
+            verb.describe(what, platforms),
+            tuple(dict.fromkeys((verb.name, *verb.tags, *tags))),
+            _pipeline_action(path, verb.name, selection, seams),
         )
-        for action in ACTIONS
+        for verb in seams.verbs
+        if verb.takes_selection
     ]
 
 
-def _group_sessions(path: Path, family: Family, group: Group) -> list[SessionSpec]:
+def _image_sessions(path: Path, image: Image, seams: Seams) -> list[SessionSpec]:
+    # "base" names both the base's tier and (by default) the image: say it once.
+    what = image.name if image.name == image.tier.value else f"{image.name} ({image.tier})"
+    tier = image.tier.value
+    tags = ("image", tier, image.name, *((image.accelerator,) if image.accelerator else ()))
+    return _verb_sessions(path, image.name, what, ", ".join(image.platforms), tags, seams)
+
+
+def _group_sessions(path: Path, family: Family, group: Group, seams: Seams) -> list[SessionSpec]:
     images = family.select(group.name)
     what = f"group {group.name} ({len(images)} images)"
     platforms = ", ".join(
         p for p in family.config.platforms if any(p in i.platforms for i in images)
     )
-    return [
-        SessionSpec(
-            f"{action}-{group.name}",
-            _VERBS[action].format(what=what, platforms=platforms),
-            (action, "group", group.name),
-            _pipeline_action(path, action, group.name),
-        )
-        for action in ACTIONS
-    ]
+    return _verb_sessions(path, group.name, what, platforms, ("group", group.name), seams)
 
 
-def _python_module(root: Path, *args: str) -> Action:
+def _python_module(root: Path, seams: Seams, *args: str) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        run.run([sys.executable, *args, *posargs], cwd=root)
+        seams.run([sys.executable, *args, *posargs], cwd=root)
 
     return act
 
 
-def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]]) -> Action:
+def _lint(path: Path, family: Family, extra: Sequence[Sequence[str]], seams: Seams) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        lint_module.lint(path, family, extra, posargs)
+        lint_module.lint(
+            path, family, extra, posargs, runner=seams.run, write_files=seams.write_files
+        )
 
     return act
 
@@ -143,39 +150,50 @@ def lint_description(extra: Sequence[Sequence[str]] = ()) -> str:
     return ", ".join([*names, "`docker buildx bake --call check all` (BuildKit's Dockerfile lint)"])
 
 
-def _chores(path: Path, family: Family, lint: Sequence[Sequence[str]]) -> list[SessionSpec]:
+def _chores(
+    path: Path, family: Family, lint: Sequence[Sequence[str]], seams: Seams
+) -> list[SessionSpec]:
     config = ["--config", str(path)]
     return [
         SessionSpec(
             "generate",
             "Write docker-bake.hcl/.json, family.schema.json and the README graph",
             ("generate",),
-            _python_module(family.root, "-m", "bake", *config, "generate"),
+            _python_module(family.root, seams, "-m", "bake", *config, "generate"),
         ),
         SessionSpec(
             "check",
             "Fail if the generated files are stale (what CI runs)",
             ("check", "ci"),
-            _python_module(family.root, "-m", "bake", *config, "check"),
+            _python_module(family.root, seams, "-m", "bake", *config, "check"),
         ),
-        SessionSpec("lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint)),
+        SessionSpec(
+            "lint", lint_description(lint), ("lint", "ci"), _lint(path, family, lint, seams)
+        ),
     ]
 
 
 def catalogue(
-    path: Path | None = None, lint: Sequence[Sequence[str]] = ()
+    path: Path | None = None,
+    lint: Sequence[Sequence[str]] = (),
+    *,
+    family: Family | None = None,
+    seams: Seams | None = None,
 ) -> tuple[SessionSpec, ...]:
     """Every session for the family at ``path``: per target, per group, then the chores
-    (``lint`` runs the commands in ``lint`` first, in the family file's folder)."""
+    (``lint`` runs the commands in ``lint`` first, in the family file's folder).
+    ``family``: the family at ``path`` when the caller has loaded it already, so a
+    noxfile reads it once; ``seams``: what the sessions call (tests pass fakes)."""
     path = path or config_path()
-    family = load_family(path)
+    family = family if family is not None else load_family(path)
+    seams = seams or Seams()
     specs: list[SessionSpec] = []
     for image in family.images:
-        specs += _image_sessions(path, image)
+        specs += _image_sessions(path, image, seams)
     for group in family.groups:
         if group.name not in SKIPPED_GROUPS:
-            specs += _group_sessions(path, family, group)
-    return (*specs, *_chores(path, family, lint))
+            specs += _group_sessions(path, family, group, seams)
+    return (*specs, *_chores(path, family, lint, seams))
 
 
 def by_name(specs: Sequence[SessionSpec], name: str) -> SessionSpec:

@@ -3,6 +3,8 @@ and that nox itself reads the noxfile the same way."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import subprocess
@@ -13,9 +15,8 @@ from typing import Any
 import pytest
 
 from bake.build import pipeline
-from bake.core import run
 from bake.core.errors import CommandError, HostError
-from bake.front import actions, cli, lint, sessions
+from bake.front import actions, cli, lint, sessions, verbs
 from bake.model.family import load_family
 from tests.ci import require_tool
 
@@ -114,14 +115,18 @@ def test_config_path_follows_bake_config() -> None:
     assert sessions.config_path({"BAKE_CONFIG": str(TINY)}) == TINY
 
 
-def test_cli_verbs_and_sessions_share_one_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_verbs_and_sessions_share_one_path() -> None:
     """`python -m bake test X ARGS` and `nox -s test-X -- ARGS` make the same call."""
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(actions, "run_action", lambda *a: calls.append(a))
+
+    def record(*a: Any) -> None:
+        calls.append(a)
+
     args = ["REGISTRY=127.0.0.1:5000/x", "--no-cache"]
-    sessions.by_name(sessions.catalogue(TINY), "test-turbo").action(args)
-    assert cli.main(["--config", str(TINY), "test", "turbo", *args]) == 0
-    assert cli.main(["--config", str(TINY), "test", "turbo", "--", *args]) == 0
+    specs = sessions.catalogue(TINY, seams=sessions.Seams(run_action=record))
+    sessions.by_name(specs, "test-turbo").action(args)
+    assert cli.main(["--config", str(TINY), "test", "turbo", *args], run_action=record) == 0
+    assert cli.main(["--config", str(TINY), "test", "turbo", "--", *args], run_action=record) == 0
     session_call, cli_call, dashed_call = calls
     assert session_call == cli_call and session_call[:4] == ("test", TINY, "turbo", args)
     assert actions.split_posargs(dashed_call[3]) == actions.split_posargs(args)
@@ -129,10 +134,14 @@ def test_cli_verbs_and_sessions_share_one_path(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_pipeline_session_plans_with_its_posargs(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[pipeline.Plan] = []
-    monkeypatch.setattr(pipeline, "test", seen.append)
+    table = tuple(
+        dataclasses.replace(v, run=lambda r: seen.append(r.plan)) if v.name == "test" else v
+        for v in verbs.VERBS
+    )
     monkeypatch.setenv("BAKE_JOBS", "3")
     monkeypatch.setenv("TAG", "from-env")
-    spec = sessions.by_name(sessions.catalogue(TINY), "test-turbo")
+    seams = sessions.Seams(run_action=functools.partial(actions.run_action, verbs=table))
+    spec = sessions.by_name(sessions.catalogue(TINY, seams=seams), "test-turbo")
     spec.action(["REGISTRY=127.0.0.1:5000/x", "--no-cache"])
     (plan,) = seen
     assert [i.name for i in plan.images] == ["turbo-hello"]
@@ -140,10 +149,10 @@ def test_a_pipeline_session_plans_with_its_posargs(monkeypatch: pytest.MonkeyPat
     assert plan.options.jobs == 3 and plan.options.buildx_args == ("--no-cache",)
 
 
-def test_chores_run_their_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chores_run_their_commands() -> None:
     ran: list[tuple[list[str], Any]] = []
-    monkeypatch.setattr(run, "run", lambda cmd, **kw: ran.append((list(cmd), kw.get("cwd"))))
-    specs = sessions.catalogue(TINY)
+    seams = sessions.Seams(run=lambda cmd, **kw: ran.append((list(cmd), kw.get("cwd"))))
+    specs = sessions.catalogue(TINY, seams=seams)
     sessions.by_name(specs, "check").action([])
     sessions.by_name(specs, "generate").action([])
     assert ran == [
@@ -152,7 +161,7 @@ def test_chores_run_their_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
 
 
-def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -> list[list[str]]:
+def _lint(check_code: int, check_stderr: str) -> list[list[str]]:
     ran: list[list[str]] = []
 
     def fake_run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -160,10 +169,9 @@ def _lint(monkeypatch: pytest.MonkeyPatch, check_code: int, check_stderr: str) -
         code = check_code if "--call" in cmd else 0
         return subprocess.CompletedProcess(cmd, code, "", check_stderr if "--call" in cmd else "")
 
-    monkeypatch.setattr(run, "run", fake_run)
-    monkeypatch.setattr(lint.generated, "write_files", lambda files: [])
+    seams = sessions.Seams(run=fake_run, write_files=lambda files: [])
     extra = [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT]  # as this repository's noxfile passes them
-    sessions.by_name(sessions.catalogue(TINY, lint=extra), "lint").action([])
+    sessions.by_name(sessions.catalogue(TINY, lint=extra, seams=seams), "lint").action([])
     return ran
 
 
@@ -198,22 +206,20 @@ BAKE_CHECK = [
 ]
 
 
-def test_lint_runs_the_extra_commands_then_the_bake_check_of_every_target(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert _lint(monkeypatch, 0, "") == [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT, BAKE_CHECK]
+def test_lint_runs_the_extra_commands_then_the_bake_check_of_every_target() -> None:
+    assert _lint(0, "") == [HADOLINT, *PYTHON_LINT, *WORKFLOW_LINT, BAKE_CHECK]
     description = sessions.by_name(sessions.catalogue(TINY, lint=[HADOLINT]), "lint").description
     assert description.startswith("hadolint, `docker buildx bake --call check all`")
 
 
-def test_an_engine_that_cannot_lint_is_a_host_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_engine_that_cannot_lint_is_a_host_error() -> None:
     with pytest.raises(HostError, match="needs Docker Engine >= 27"):
-        _lint(monkeypatch, 1, "ERROR: target base: unsupported request frontend.lint")
+        _lint(1, "ERROR: target base: unsupported request frontend.lint")
 
 
-def test_lint_findings_fail_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_findings_fail_the_session() -> None:
     with pytest.raises(CommandError, match="WARNING: JSONArgsRecommended"):
-        _lint(monkeypatch, 1, "WARNING: JSONArgsRecommended")
+        _lint(1, "WARNING: JSONArgsRecommended")
 
 
 def test_workflow_lint_skips_a_repository_without_workflows(tmp_path: Path) -> None:
