@@ -17,6 +17,7 @@ from bake.build import affected, pipeline
 from bake.core.errors import ConfigError
 from bake.front import verbs as verbs_module
 from bake.front.verbs import Action
+from bake.model.family import Family
 from bake.model.naming import VARIABLES
 from bake.publish import prune
 
@@ -105,10 +106,13 @@ def run_action(
     posargs: Sequence[str],
     env: Mapping[str, str],
     verbs: Sequence[verbs_module.Verb] = verbs_module.VERBS,
+    family: Family | None = None,
 ) -> None:
     """Plan ``action`` (a row of ``verbs``) on ``selection`` of the family at
     ``config_path``, then run the row's function. ``verbs`` is a parameter so a test
-    can hand in a table whose functions only record what they were given."""
+    can hand in a table whose functions only record what they were given. ``family``:
+    the family at ``config_path`` when the caller has loaded it (a nox session), so the
+    file is read once per command."""
     verb = verbs_module.by_action(action, verbs)
     since, posargs = take_since(posargs)
     prune_options = prune.Options()
@@ -117,7 +121,9 @@ def run_action(
     platforms, digests, rest = split_options(posargs)
     overrides, buildx_args = split_posargs(rest)
     options = pipeline.Options.from_env(env, buildx_args)
-    plan = pipeline.make_plan(config_path, selection, overrides, options, env, platforms)
+    plan = pipeline.make_plan(
+        config_path, selection, overrides, options, env, platforms, family=family
+    )
     plan = narrow_since(plan, since)
     if verb.digests and digests is None:
         raise ConfigError("arguments", "--digests", f"{action} needs --digests DIR")

@@ -84,15 +84,23 @@ def config_path(env: Mapping[str, str] | None = None, start: Path | None = None)
     return here / CONFIG_NAME
 
 
-def _pipeline_action(path: Path, action: str, selection: str, seams: Seams) -> Runner:
+def _pipeline_action(
+    path: Path, family: Family, action: str, selection: str, seams: Seams
+) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        seams.run_action(action, path, selection, posargs, os.environ)
+        seams.run_action(action, path, selection, posargs, os.environ, family=family)
 
     return act
 
 
 def _verb_sessions(
-    path: Path, selection: str, what: str, platforms: str, tags: tuple[str, ...], seams: Seams
+    path: Path,
+    family: Family,
+    selection: str,
+    what: str,
+    platforms: str,
+    tags: tuple[str, ...],
+    seams: Seams,
 ) -> list[SessionSpec]:
     """``VERB-<selection>`` for every row of the table, its description the row's."""
     return [
@@ -100,19 +108,19 @@ def _verb_sessions(
             f"{verb.name}-{selection}",
             verb.describe(what, platforms),
             tuple(dict.fromkeys((verb.name, *verb.tags, *tags))),
-            _pipeline_action(path, verb.name, selection, seams),
+            _pipeline_action(path, family, verb.name, selection, seams),
         )
         for verb in seams.verbs
         if verb.takes_selection
     ]
 
 
-def _image_sessions(path: Path, image: Image, seams: Seams) -> list[SessionSpec]:
+def _image_sessions(path: Path, family: Family, image: Image, seams: Seams) -> list[SessionSpec]:
     # "base" names both the base's tier and (by default) the image: say it once.
     what = image.name if image.name == image.tier.value else f"{image.name} ({image.tier})"
     tier = image.tier.value
     tags = ("image", tier, image.name, *((image.accelerator,) if image.accelerator else ()))
-    return _verb_sessions(path, image.name, what, ", ".join(image.platforms), tags, seams)
+    return _verb_sessions(path, family, image.name, what, ", ".join(image.platforms), tags, seams)
 
 
 def _group_sessions(path: Path, family: Family, group: Group, seams: Seams) -> list[SessionSpec]:
@@ -121,7 +129,7 @@ def _group_sessions(path: Path, family: Family, group: Group, seams: Seams) -> l
     platforms = ", ".join(
         p for p in family.config.platforms if any(p in i.platforms for i in images)
     )
-    return _verb_sessions(path, group.name, what, platforms, ("group", group.name), seams)
+    return _verb_sessions(path, family, group.name, what, platforms, ("group", group.name), seams)
 
 
 def _python_module(root: Path, seams: Seams, *args: str) -> Runner:
@@ -189,7 +197,7 @@ def catalogue(
     seams = seams or Seams()
     specs: list[SessionSpec] = []
     for image in family.images:
-        specs += _image_sessions(path, image, seams)
+        specs += _image_sessions(path, family, image, seams)
     for group in family.groups:
         if group.name not in SKIPPED_GROUPS:
             specs += _group_sessions(path, family, group, seams)

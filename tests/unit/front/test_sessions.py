@@ -119,8 +119,11 @@ def test_cli_verbs_and_sessions_share_one_path() -> None:
     """`python -m bake test X ARGS` and `nox -s test-X -- ARGS` make the same call."""
     calls: list[tuple[Any, ...]] = []
 
-    def record(*a: Any) -> None:
+    families: list[Any] = []
+
+    def record(*a: Any, family: Any = None) -> None:
         calls.append(a)
+        families.append(family)
 
     args = ["REGISTRY=127.0.0.1:5000/x", "--no-cache"]
     specs = sessions.catalogue(TINY, seams=sessions.Seams(run_action=record))
@@ -130,6 +133,8 @@ def test_cli_verbs_and_sessions_share_one_path() -> None:
     session_call, cli_call, dashed_call = calls
     assert session_call == cli_call and session_call[:4] == ("test", TINY, "turbo", args)
     assert actions.split_posargs(dashed_call[3]) == actions.split_posargs(args)
+    # the session hands down the family it was listed from: family.yaml is read once
+    assert families[0] is not None and Path(families[0].config.file) == TINY.resolve()
 
 
 def test_a_pipeline_session_plans_with_its_posargs(monkeypatch: pytest.MonkeyPatch) -> None:
