@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from bake.core import options
 from bake.model import platforms as platforms_table
 from bake.model import schema
 from bake.model.packages import Recipe, read_recipe
@@ -51,8 +52,7 @@ __all__ = [
 KNOWN_PLATFORMS = platforms_table.names()
 DEFAULT_PLATFORMS = KNOWN_PLATFORMS
 BASE_NAME = "base"  # the base image's name: its bake target and its repository
-DEFAULT_REGISTRY = "localhost:5000"
-DEFAULT_TAGS = ("latest",)
+DEFAULT_REGISTRY = ",".join(options.REGISTRY.default)
 # Where an image's Dockerfile is when it names none ({name}: the app or accelerator).
 DEFAULT_LAYOUT = {"base": "base", "apps": "apps/{name}", "accelerators": "accelerators/{name}"}
 # The names Dockerfiles use in FROM for their parent (bake named contexts).
@@ -146,7 +146,7 @@ def _read_config(doc: Document, root: Path) -> Config:
     apps = read_mapping(doc, ("apps",), data["apps"])
     if not apps:
         doc.fail(("apps",), "expected at least one app (the base alone is not a family)")
-    tags = read_list(doc, ("tags",), data.get("tags", ["latest"]))
+    tags = read_list(doc, ("tags",), data.get("tags", list(options.TAGS.default)))
     if not tags:
         doc.fail(("tags",), "expected at least one tag (every image needs a name to test and push)")
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bake.core import options
 from bake.model.config import Config
 from bake.model.family import Image
 
@@ -27,7 +28,7 @@ __all__ = [
     "tags",
 ]
 
-DEFAULT_EPOCH = "0"  # SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.build.export says why)
+DEFAULT_EPOCH = options.EPOCH.default  # SOURCE_DATE_EPOCH of every build (bake.build.export)
 _SEMVER = re.compile(r"^[0-9]+[.][0-9]+[.][0-9]+$")
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bake.core import options
 from bake.model import platforms
 
 __all__ = [
@@ -174,13 +175,8 @@ FROM: tuple[Key, ...] = (
     Key("accelerators", "from", "The name accelerator Dockerfiles use for their app", "`app`"),
 )
 TOP: tuple[Key, ...] = (
-    Key(
-        "registry",
-        "registry",
-        "`REGISTRY` default: registry/namespace, comma-separated for several",
-        "`localhost:5000`",
-    ),
-    Key("tags", "tags", "`TAG` default", "`[latest]`"),
+    Key("registry", "registry", options.REGISTRY.doc, options.REGISTRY.shown),
+    Key("tags", "tags", options.TAGS.doc, options.TAGS.shown),
     Key(
         "platforms",
         "platforms",
