@@ -98,7 +98,7 @@ def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
 
 def prune_selection(plan: pipeline.Plan, options: prune.Options, env: Mapping[str, str]) -> None:
     """Prune every repository the plan's images are published in (``bake.publish.prune``)."""
-    release_tags = (*plan.family.config.tags, *plan.variables.TAG.split(","))
+    release_tags = (*plan.family.config.tags, *plan.variables.tag_list)
     repositories = dict.fromkeys(r for image in plan.images for r in plan.repositories(image))
     prune.prune(list(repositories), plan.family.config.prune, options, release_tags, env)
 
