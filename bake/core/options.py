@@ -98,42 +98,22 @@ def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-RETRIES: Setting[int] = Setting(
-    "retries", "BAKE_RETRIES", None, 5, _count(1), "a number >= 1",
-    "Tries of one registry or GitHub API request before it fails",
-)  # fmt: skip
-RETRY_DELAY: Setting[float] = Setting(
-    "retry-delay", "BAKE_RETRY_DELAY", None, 0.5, _at_least(0), "a number >= 0",
-    "Seconds before the first retry; each later wait doubles (at most 8s)",
-)  # fmt: skip
-JOBS: Setting[int] = Setting(
-    "jobs", "BAKE_JOBS", None, 2, _count(1), "a number >= 1",
-    "Smoke tests that run at once",
-)  # fmt: skip
-TEST_TIMEOUT: Setting[float] = Setting(
-    "test-timeout", "BAKE_TEST_TIMEOUT", None, 600.0, _at_least(1), "a number >= 1",
-    "Seconds one smoke test may take under QEMU",
-)  # fmt: skip
-RUN_ATTEMPT: Setting[int] = Setting(
-    "attempt", "GITHUB_RUN_ATTEMPT", None, 1, _count(1), "a number >= 1",
-    "The CI run attempt stage records carry",
-)  # fmt: skip
-TOOLS_REGISTRY: Setting[str] = Setting(
-    "tools-registry", "BAKE_TOOLS_REGISTRY", None, f"127.0.0.1:{LOCAL_REGISTRY_PORT}", _text,
-    "a registry", "Where BAKE_SBOM_GENERATOR=auto puts its generator image",
-)  # fmt: skip
-EPOCH: Setting[str] = Setting(
-    "source-date-epoch", "SOURCE_DATE_EPOCH", None, "0", _seconds, "seconds",
-    "SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.build.export says why)",
-)  # fmt: skip
-REGISTRY: Setting[tuple[str, ...]] = Setting(
-    "registry", None, "registry", (f"localhost:{LOCAL_REGISTRY_PORT}",), _list,
-    "registry/namespace", "`REGISTRY` default: registry/namespace, comma-separated for several",
-    f"`localhost:{LOCAL_REGISTRY_PORT}`",
-)  # fmt: skip
-TAGS: Setting[tuple[str, ...]] = Setting(
-    "tags", None, "tags", ("latest",), _list, "tags", "`TAG` default", "`[latest]`",
-)  # fmt: skip
+_LOCAL = f"localhost:{LOCAL_REGISTRY_PORT}"
+_TOOLS = f"127.0.0.1:{LOCAL_REGISTRY_PORT}"
+_NUMBER = "a number >= {}"
+
+# fmt: off
+#                                          name            env                    family.yaml  default      parse          expected           doc
+RETRIES: Setting[int] = Setting(           "retries",      "BAKE_RETRIES",        None,        5,           _count(1),     _NUMBER.format(1), "Tries of one registry or GitHub API request before it fails")
+RETRY_DELAY: Setting[float] = Setting(     "retry-delay",  "BAKE_RETRY_DELAY",    None,        0.5,         _at_least(0),  _NUMBER.format(0), "Seconds before the first retry; each later wait doubles (at most 8s)")
+JOBS: Setting[int] = Setting(              "jobs",         "BAKE_JOBS",           None,        2,           _count(1),     _NUMBER.format(1), "Smoke tests that run at once")
+TEST_TIMEOUT: Setting[float] = Setting(    "test-timeout", "BAKE_TEST_TIMEOUT",   None,        600.0,       _at_least(1),  _NUMBER.format(1), "Seconds one smoke test may take under QEMU")
+RUN_ATTEMPT: Setting[int] = Setting(       "attempt",      "GITHUB_RUN_ATTEMPT",  None,        1,           _count(1),     _NUMBER.format(1), "The CI run attempt stage records carry")
+TOOLS_REGISTRY: Setting[str] = Setting(    "tools-registry", "BAKE_TOOLS_REGISTRY", None,      _TOOLS,      _text,         "a registry",      "Where BAKE_SBOM_GENERATOR=auto puts its generator image")
+EPOCH: Setting[str] = Setting(             "source-date-epoch", "SOURCE_DATE_EPOCH", None,     "0",         _seconds,      "seconds",         "SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.build.export says why)")
+REGISTRY: Setting[tuple[str, ...]] = Setting("registry",   None,                  "registry",  (_LOCAL,),   _list,         "registry/namespace", "`REGISTRY` default: registry/namespace, comma-separated for several", f"`{_LOCAL}`")
+TAGS: Setting[tuple[str, ...]] = Setting(  "tags",         None,                  "tags",      ("latest",), _list,         "tags",            "`TAG` default", "`[latest]`")
+# fmt: on
 
 SETTINGS: tuple[Setting[Any], ...] = (
     RETRIES, RETRY_DELAY, JOBS, TEST_TIMEOUT, RUN_ATTEMPT, TOOLS_REGISTRY, EPOCH, REGISTRY, TAGS,
