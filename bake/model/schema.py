@@ -9,13 +9,10 @@ message); this module only says what exists.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from bake.core import options
-from bake.model import platforms
 
 __all__ = [
     "ACCELERATOR",
@@ -35,9 +32,7 @@ __all__ = [
     "TAG_RE",
     "TEST",
     "TOP",
-    "json_schema",
     "names",
-    "render_json_schema",
     "render_markdown_table",
 ]
 
@@ -217,149 +212,6 @@ TOP: tuple[Key, ...] = (
 def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
     """The key names of one mapping, in schema order."""
     return tuple(key.name for key in keys)
-
-
-def _object(keys: tuple[Key, ...], description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object"}
-    if description:
-        schema["description"] = description
-    schema["properties"] = {key.name: _property(key) for key in keys}
-    required = [key.name for key in keys if key.required]
-    if required:
-        schema["required"] = required
-    schema["additionalProperties"] = False
-    return schema
-
-
-def _by_name(value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "propertyNames": {"pattern": NAME_RE.pattern},
-        "additionalProperties": value,
-    }
-
-
-def _kind(kind: str) -> dict[str, Any]:
-    """JSON Schema of one kind of value (the readers in ``config`` enforce the same)."""
-    string = {"type": "string"}
-    name = {"type": "string", "pattern": NAME_RE.pattern}
-    simple: dict[str, dict[str, Any]] = {
-        "text": string,
-        "regex": {"type": "string", "format": "regex"},
-        "path": string,
-        "name": name,
-        "names": {"type": "array", "items": name, "uniqueItems": True},
-        "from": {"type": "string", "pattern": FROM_RE.pattern},
-        "registry": string,
-        "tags": {"type": "array", "items": {"type": "string", "pattern": TAG_RE.pattern}},
-        "platforms": {
-            "type": "array",
-            "items": {"enum": list(platforms.names())},
-            "minItems": 1,
-            "uniqueItems": True,
-        },
-        "labels": {
-            "type": "object",
-            "propertyNames": {"pattern": LABEL_KEY_RE.pattern},
-            "additionalProperties": string,
-        },
-        "args": {
-            "type": "object",
-            "propertyNames": {"pattern": ARG_RE.pattern},
-            "additionalProperties": string,
-        },
-    }
-    if kind in simple:
-        return simple[kind]
-    nested: dict[str, Any] = {  # built on demand: they contain other kinds
-        "tests": lambda: {"type": "array", "items": _object(TEST)},
-        "layout": lambda: _object(LAYOUT),
-        "from-defaults": lambda: _object(FROM),
-        "base": lambda: _object(BASE),
-        "apps": lambda: _by_name(_object(APP)),
-        "accelerators": lambda: _by_name(_object(ACCELERATOR)),
-        "packages": lambda: {
-            "oneOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {
-                    "type": "object",
-                    "propertyNames": {"enum": ["all", *platforms.names()]},
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            ]
-        },
-        "program": lambda: {
-            "type": "object",
-            "properties": {
-                "command": {"type": "string"},
-                "priority": {"type": "integer", "minimum": 0},
-                "user": {"type": "string"},
-            },
-            "required": ["command"],
-            "additionalProperties": False,
-        },
-        "ci": lambda: {
-            "type": "object",
-            "properties": {
-                "runners": {
-                    "type": "object",
-                    "propertyNames": {"enum": list(platforms.names())},
-                    "additionalProperties": {
-                        "oneOf": [
-                            {"type": "string", "pattern": r"^\S+$"},
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "runner": {"type": "string", "pattern": r"^\S+$"},
-                                    "emulated": {"type": "boolean"},
-                                },
-                                "required": ["runner"],
-                                "additionalProperties": False,
-                            },
-                        ]
-                    },
-                }
-            },
-            "additionalProperties": False,
-        },
-        "prune": lambda: {
-            "type": "object",
-            "properties": {
-                "keep_sha": {"type": "integer", "minimum": 0},
-                "keep_days": {"type": "integer", "minimum": 0},
-            },
-            "additionalProperties": False,
-        },
-        "accelerator-uses": lambda: _by_name(
-            {"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}
-        ),
-    }
-    if kind in nested:
-        result: dict[str, Any] = nested[kind]()
-        return result
-    return {}  # an unknown kind accepts anything (the validator decides)
-
-
-def _property(key: Key) -> dict[str, Any]:
-    schema = dict(_kind(key.kind))
-    schema["description"] = key.description + (f" (default: {key.default})" if key.default else "")
-    return schema
-
-
-def json_schema() -> dict[str, Any]:
-    """The whole family file as a JSON Schema (draft 2020-12)."""
-    schema = _object(TOP, "An image family for neko-bake (family.yaml)")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "neko-bake family file",
-        **schema,
-        "patternProperties": {"^x-": {}},  # ignored, like Compose's: anchors to merge from
-    }
-
-
-def render_json_schema() -> str:
-    """The JSON Schema as the text written to ``family.schema.json`` (deterministic)."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 _KIND_TEXT = {
