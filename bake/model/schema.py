@@ -67,67 +67,26 @@ class Key:
     required: bool = False
 
 
+# fmt: off
 _IMAGE = (
-    Key(
-        "description",
-        "text",
-        "Target description (`docker buildx bake --list`) and OCI description label",
-        required=True,
-    ),
-    Key(
-        "dockerfile",
-        "path",
-        "The image's Dockerfile, relative to the family file; must exist",
-        "`<layout folder>/Dockerfile`",
-    ),
-    Key(
-        "context",
-        "path",
-        "Build context folder, relative to the family file; must exist",
-        "the Dockerfile's folder",
-    ),
-    Key(
-        "platforms",
-        "platforms",
-        "Restricts the platforms along the chain (a target gets the intersection)",
-        "no restriction",
-    ),
+    Key("description", "text", "Target description (`docker buildx bake --list`) and OCI description label", required=True),
+    Key("dockerfile", "path", "The image's Dockerfile, relative to the family file; must exist", "`<layout folder>/Dockerfile`"),
+    Key("context", "path", "Build context folder, relative to the family file; must exist", "the Dockerfile's folder"),
+    Key("platforms", "platforms", "Restricts the platforms along the chain (a target gets the intersection)", "no restriction"),
     Key("args", "args", "Build args", "`{}`"),
     Key("labels", "labels", "Image labels", "`{}`"),
     Key("tests", "tests", "Smoke tests; children inherit their parents'", "`[]`"),
 )
 _ALIASES = Key("aliases", "names", "Old names pushed as the same multi-arch index", "`[]`")
-_APP_FROM = Key(
-    "from",
-    "from",
-    "The name this Dockerfile's FROM uses for its parent: `base` or an image reference "
-    "without tag (`ghcr.io/you/base` for `ARG BASE_IMAGE=ghcr.io/you/base:latest`)",
-    "`from.apps`",
-)
-_ACCELERATOR_FROM = Key(
-    "from",
-    "from",
-    "The name the accelerator's Dockerfile uses for its app in FROM",
-    "`from.accelerators`",
-)
+_APP_FROM = Key("from", "from", "The name this Dockerfile's FROM uses for its parent: `base` or an image reference without tag (`ghcr.io/you/base` for `ARG BASE_IMAGE=ghcr.io/you/base:latest`)", "`from.apps`")
+_ACCELERATOR_FROM = Key("from", "from", "The name the accelerator's Dockerfile uses for its app in FROM", "`from.accelerators`")
 
 # Instead of a Dockerfile: packages (and files, env, a program) for the shared Dockerfile.
 _RECIPE = (
-    Key(
-        "packages",
-        "packages",
-        "Debian packages the shared Dockerfile (bake/data) installs, instead of a Dockerfile: "
-        "a list, or `all`/platform → list",
-        "own Dockerfile",
-    ),
+    Key("packages", "packages", "Debian packages the shared Dockerfile (bake/data) installs, instead of a Dockerfile: a list, or `all`/platform → list", "own Dockerfile"),
     Key("files", "path", "Folder mirrored into the image's `/` (with `packages`)", "none"),
     Key("env", "args", "Environment variables of the image (with `packages`)", "`{}`"),
-    Key(
-        "program",
-        "program",
-        "The program supervisord runs: `{command, priority?, user?}` (with `packages`)",
-        "none",
-    ),
+    Key("program", "program", "The program supervisord runs: `{command, priority?, user?}` (with `packages`)", "none"),
 )
 BASE: tuple[Key, ...] = (*_IMAGE, _ALIASES)
 APP: tuple[Key, ...] = (
@@ -135,13 +94,7 @@ APP: tuple[Key, ...] = (
     _ALIASES,
     Key("parent", "name", "The image this app is built FROM: `base` or another app", "`base`"),
     _APP_FROM,
-    Key(
-        "accelerators",
-        "accelerator-uses",
-        "Per accelerator: `false` opts out, `true` keeps it, a mapping gives this app its "
-        "own Dockerfile for it",
-        "every accelerator",
-    ),
+    Key("accelerators", "accelerator-uses", "Per accelerator: `false` opts out, `true` keeps it, a mapping gives this app its own Dockerfile for it", "every accelerator"),
     *_RECIPE,
 )
 ACCELERATOR: tuple[Key, ...] = (*_IMAGE, _ACCELERATOR_FROM, *_RECIPE)
@@ -158,12 +111,7 @@ TEST: tuple[Key, ...] = (
 LAYOUT: tuple[Key, ...] = (
     Key("base", "path", "Folder of the base image's Dockerfile", "`base`"),
     Key("apps", "path", "Folder of each app's Dockerfile; `{name}` is the app", "`apps/{name}`"),
-    Key(
-        "accelerators",
-        "path",
-        "Folder of each accelerator's Dockerfile; `{name}` is the accelerator",
-        "`accelerators/{name}`",
-    ),
+    Key("accelerators", "path", "Folder of each accelerator's Dockerfile; `{name}` is the accelerator", "`accelerators/{name}`"),
 )
 FROM: tuple[Key, ...] = (
     Key("apps", "from", "The name app Dockerfiles use for their parent", "`base`"),
@@ -172,18 +120,8 @@ FROM: tuple[Key, ...] = (
 TOP: tuple[Key, ...] = (
     Key("registry", "registry", options.REGISTRY.doc, options.REGISTRY.shown),
     Key("tags", "tags", options.TAGS.doc, options.TAGS.shown),
-    Key(
-        "platforms",
-        "platforms",
-        "The family's platforms; every image starts from these",
-        "every platform of the platform table",
-    ),
-    Key(
-        "source",
-        "text",
-        "`org.opencontainers.image.source` label (the `SOURCE` variable's default)",
-        "empty",
-    ),
+    Key("platforms", "platforms", "The family's platforms; every image starts from these", "every platform of the platform table"),
+    Key("source", "text", "`org.opencontainers.image.source` label (the `SOURCE` variable's default)", "empty"),
     Key("licenses", "text", "`org.opencontainers.image.licenses` label", "left out"),
     Key("vendor", "text", "`org.opencontainers.image.vendor` label", "left out"),
     Key("labels", "labels", "Labels on every image", "`{}`"),
@@ -193,20 +131,10 @@ TOP: tuple[Key, ...] = (
     Key("base", "base", "The runtime image every app builds on", required=True),
     Key("apps", "apps", "App images by name", required=True),
     Key("accelerators", "accelerators", "Accelerators by name: one variant per app", "`{}`"),
-    Key(
-        "ci",
-        "ci",
-        "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`",
-        "the platform table's runners",
-    ),
-    Key(
-        "prune",
-        "prune",
-        "What `prune` keeps: `keep_sha` (the newest N `sha-…` tags) and `keep_days` (and "
-        "those younger than D days); release tags are always kept",
-        "`{keep_sha: 10, keep_days: 0}`",
-    ),
+    Key("ci", "ci", "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`", "the platform table's runners"),
+    Key("prune", "prune", "What `prune` keeps: `keep_sha` (the newest N `sha-…` tags) and `keep_days` (and those younger than D days); release tags are always kept", "`{keep_sha: 10, keep_days: 0}`"),
 )
+# fmt: on
 
 
 def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
