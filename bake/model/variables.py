@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping
 
 from bake.core.errors import ConfigError
-from bake.model.config import registry_problem
 from bake.model.naming import VARIABLES, Variables, tags
 from bake.model.schema import REGISTRY_RE, TAG_RE
+from bake.model.values import registry_problem
 
 __all__ = ["SEMVER_RE", "check_variables", "origins"]
 
