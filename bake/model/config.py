@@ -10,17 +10,28 @@ folder layout, which a family file states with ``registry`` and ``layout``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bake.core import options
-from bake.model import platforms as platforms_table
 from bake.model import schema
 from bake.model.packages import Recipe, read_recipe
 from bake.model.packages import check_files as check_recipe_files
-from bake.model.retention import Retention, read_retention
-from bake.model.runners import CiSpec, read_ci
+from bake.model.retention import read_retention
+from bake.model.runners import read_ci
+from bake.model.specs import (
+    BASE_NAME,
+    DEFAULT_FROM,
+    DEFAULT_LAYOUT,
+    DEFAULT_PLATFORMS,
+    DEFAULT_REGISTRY,
+    KNOWN_PLATFORMS,
+    AcceleratorUse,
+    AppSpec,
+    Config,
+    ImageSpec,
+    SmokeTest,
+)
 from bake.model.values import (
     read_args,
     read_description,
@@ -31,7 +42,6 @@ from bake.model.values import (
     read_registry,
     read_relpath,
     read_tag,
-    registry_problem,
 )
 from bake.model.yamlsource import (
     Document,
@@ -54,88 +64,7 @@ __all__ = [
     "ImageSpec",
     "SmokeTest",
     "load_config",
-    "registry_problem",
 ]
-
-# Only platforms the one platform table knows in full (bake.model.platforms): every one of them
-# gets its QEMU handler checked and its architecture verified in the smoke tests.
-KNOWN_PLATFORMS = platforms_table.names()
-DEFAULT_PLATFORMS = KNOWN_PLATFORMS
-BASE_NAME = "base"  # the base image's name: its bake target and its repository
-DEFAULT_REGISTRY = ",".join(options.REGISTRY.default)
-# Where an image's Dockerfile is when it names none ({name}: the app or accelerator).
-DEFAULT_LAYOUT = {"base": "base", "apps": "apps/{name}", "accelerators": "accelerators/{name}"}
-# The names Dockerfiles use in FROM for their parent (bake named contexts).
-DEFAULT_FROM = {"apps": "base", "accelerators": "app"}
-
-
-@dataclass(frozen=True)
-class SmokeTest:
-    """A command run inside the image (``sh -c``) and a regex its output must match."""
-
-    name: str
-    run: str
-    expect: str | None = None
-    origin: str = ""  # the image that declared it; children inherit it
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """What the YAML says about one image: the base, an app or an accelerator."""
-
-    name: str
-    description: str
-    dockerfile: str
-    context: str
-    platforms: tuple[str, ...] | None  # None: no restriction at this link of the chain
-    args: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    tests: tuple[SmokeTest, ...] = ()
-    aliases: tuple[str, ...] = ()
-    from_name: str = ""  # the name its Dockerfile's FROM uses for the parent ("": none)
-    # Built by the shared Dockerfile (bake/data) from packages; dockerfile/context are "".
-    recipe: Recipe | None = None
-
-
-@dataclass(frozen=True)
-class AcceleratorUse:
-    """An app's word on one accelerator: opted out, or built from its own Dockerfile."""
-
-    enabled: bool = True
-    dockerfile: str | None = None
-    context: str | None = None
-    from_name: str | None = None  # None: the accelerator's
-
-
-@dataclass(frozen=True)
-class AppSpec(ImageSpec):
-    """An app image: built on ``parent`` (the base or another app)."""
-
-    parent: str = BASE_NAME
-    accelerators: dict[str, AcceleratorUse] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole validated family file."""
-
-    file: str
-    root: Path  # the folder holding the YAML; dockerfile/context paths are relative to it
-    registry: str
-    tags: tuple[str, ...]
-    platforms: tuple[str, ...]
-    source: str
-    licenses: str
-    vendor: str
-    labels: dict[str, str]
-    args: dict[str, str]
-    base: ImageSpec
-    apps: tuple[AppSpec, ...]
-    accelerators: tuple[ImageSpec, ...]
-    ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.model.runners)
-    prune: Retention = field(default_factory=Retention)  # what `prune` keeps (bake.model.retention)
-    # The parsed YAML, kept only so that later checks can name the line of a key.
-    document: Document | None = field(default=None, compare=False, repr=False)
 
 
 def load_config(path: Path) -> Config:
@@ -178,18 +107,7 @@ def _read_config(doc: Document, root: Path) -> Config:
             _app(doc, ("apps", name), name, spec, layout["apps"], from_names["apps"])
             for name, spec in apps.items()
         ),
-        accelerators=tuple(
-            _image(
-                doc,
-                ("accelerators", name),
-                name,
-                spec,
-                layout["accelerators"],
-                schema.ACCELERATOR,
-                from_names["accelerators"],
-            )
-            for name, spec in accelerators.items()
-        ),
+        accelerators=_accelerators(doc, accelerators, layout, from_names),
         ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         prune=read_retention(doc, data.get("prune")),
         document=doc,
@@ -198,6 +116,23 @@ def _read_config(doc: Document, root: Path) -> Config:
     recipes.update({("accelerators", a.name): a.recipe for a in config.accelerators})
     check_recipe_files(doc, root, recipes)
     return config
+
+
+def _accelerators(
+    doc: Document, specs: dict[str, Any], layout: dict[str, str], from_names: dict[str, str]
+) -> tuple[ImageSpec, ...]:
+    return tuple(
+        _image(
+            doc,
+            ("accelerators", name),
+            name,
+            spec,
+            layout["accelerators"],
+            schema.ACCELERATOR,
+            from_names["accelerators"],
+        )
+        for name, spec in specs.items()
+    )
 
 
 def _defaults(
