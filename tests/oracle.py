@@ -3,9 +3,9 @@ step (bake.emit.document writes the HCL; nothing in bake calls these)."""
 
 from __future__ import annotations
 
-from bake.model.config import Config
 from bake.model.family import Image
 from bake.model.naming import Variables, static_labels
+from bake.model.specs import Config
 
 __all__ = ["cache_refs", "common_labels", "image_labels"]
 

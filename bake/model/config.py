@@ -52,19 +52,7 @@ from bake.model.yamlsource import (
     read_string,
 )
 
-__all__ = [
-    "BASE_NAME",
-    "DEFAULT_LAYOUT",
-    "DEFAULT_PLATFORMS",
-    "DEFAULT_REGISTRY",
-    "KNOWN_PLATFORMS",
-    "AcceleratorUse",
-    "AppSpec",
-    "Config",
-    "ImageSpec",
-    "SmokeTest",
-    "load_config",
-]
+__all__ = ["load_config"]
 
 
 def load_config(path: Path) -> Config:

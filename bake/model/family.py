@@ -12,19 +12,12 @@ import difflib
 from pathlib import Path, PurePosixPath
 
 from bake.core.errors import ConfigError
-from bake.model.config import (
-    BASE_NAME,
-    AcceleratorUse,
-    AppSpec,
-    Config,
-    ImageSpec,
-    SmokeTest,
-    load_config,
-)
+from bake.model.config import load_config
 from bake.model.files import check_files
 from bake.model.images import Family, Group, Image, Tier
 from bake.model.namespace import check_app_names, check_unique_names
 from bake.model.packages import ALL_PLATFORMS, Recipe
+from bake.model.specs import BASE_NAME, AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest
 from bake.model.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]

@@ -6,40 +6,14 @@ targets or drop one without a word, so each is an error naming both entries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from bake.core.errors import ConfigError
-from bake.model.config import Config
+from bake.model.images import Group, Image
 from bake.model.schema import NAME_MAX
+from bake.model.specs import Config
 from bake.model.yamlsource import KeyPath, render_path
 
 __all__ = ["FIXED_GROUPS", "RESERVED", "check_app_names", "check_unique_names"]
-
-
-class ImageLike(Protocol):
-    """What the check reads of a ``family.Image`` (imported there, not here: no cycle)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def tier(self) -> str: ...
-    @property
-    def parent(self) -> str | None: ...
-    @property
-    def accelerator(self) -> str | None: ...
-    @property
-    def aliases(self) -> tuple[str, ...]: ...
-
-
-class GroupLike(Protocol):
-    """What the check reads of a ``family.Group``."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def targets(self) -> tuple[str, ...]: ...
 
 
 def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
@@ -61,9 +35,7 @@ RESERVED = (
 FIXED_GROUPS = ("default", "all", "apps")
 
 
-def check_unique_names(
-    config: Config, images: Sequence[ImageLike], groups: Sequence[GroupLike]
-) -> None:
+def check_unique_names(config: Config, images: Sequence[Image], groups: Sequence[Group]) -> None:
     """Targets (abstract ones too), groups and published names (aliases) share one
     namespace; a clash names both entries, reported at the later one."""
     owner: dict[str, tuple[str, KeyPath]] = {name: (what, ()) for name, what in RESERVED}
@@ -91,7 +63,7 @@ def check_unique_names(
         claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
 
 
-def _what(image: ImageLike) -> str:
+def _what(image: Image) -> str:
     if image.tier == "accelerator":
         return (
             f"the variant {image.name!r} (accelerator {image.accelerator!r} × app {image.parent!r})"
@@ -99,13 +71,13 @@ def _what(image: ImageLike) -> str:
     return f"{image.tier} {image.name!r}"
 
 
-def _group_path(group: GroupLike) -> KeyPath:
+def _group_path(group: Group) -> KeyPath:
     if group.name.endswith("-all") and group.targets:
         return ("apps", group.targets[0])
     return ("accelerators", group.name)
 
 
-def _path_of(image: ImageLike) -> KeyPath:
+def _path_of(image: Image) -> KeyPath:
     if image.tier == "base":
         return ("base",)
     if image.tier == "app":

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bake.core import options
-from bake.model.config import Config
 from bake.model.family import Image
+from bake.model.specs import Config
 
 __all__ = [
     "DEFAULT_EPOCH",
