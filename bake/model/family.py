@@ -11,14 +11,12 @@ from __future__ import annotations
 import difflib
 from pathlib import Path, PurePosixPath
 
-from bake.core.errors import ConfigError
 from bake.model.config import load_config
 from bake.model.files import check_files
 from bake.model.images import Family, Group, Image, Tier
 from bake.model.namespace import check_app_names, check_unique_names
 from bake.model.packages import ALL_PLATFORMS, Recipe
 from bake.model.specs import BASE_NAME, AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest
-from bake.model.yamlsource import KeyPath, render_path
 
 __all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]
 
@@ -43,14 +41,6 @@ def resolve(config: Config) -> Family:
     return Family(config=config, images=images, groups=groups)
 
 
-def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
-    return ConfigError(config.file, render_path(path), message, _line(config, path))
-
-
-def _line(config: Config, path: KeyPath) -> int | None:
-    return config.document.line_of(path) if config.document is not None else None
-
-
 def _intersect(outer: tuple[str, ...], inner: tuple[str, ...] | None) -> tuple[str, ...]:
     if inner is None:
         return outer
@@ -61,8 +51,7 @@ def _base_image(config: Config) -> Image:
     spec = config.base
     platforms = _intersect(config.platforms, spec.platforms)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("base", "platforms"),
             f"the base has no platform in common with the family's platforms "
             f"{list(config.platforms)}",
@@ -126,12 +115,11 @@ def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
             return done[spec.name]
         if spec.name in trail:
             cycle = " → ".join((*trail[trail.index(spec.name) :], spec.name))
-            raise _fail(config, ("apps", spec.name, "parent"), f"parent cycle: {cycle}")
+            raise config.error(("apps", spec.name, "parent"), f"parent cycle: {cycle}")
         if spec.parent != base.name and spec.parent not in specs:
             hint = difflib.get_close_matches(spec.parent, [base.name, *specs], n=1)
             maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise _fail(
-                config,
+            raise config.error(
                 ("apps", spec.name, "parent"),
                 f"unknown parent {spec.parent!r}{maybe} (expected {base.name!r} or an app name)",
             )
@@ -150,8 +138,7 @@ def _app_image(config: Config, spec: AppSpec, parent: Image) -> Image:
     platforms = _intersect(parent.platforms, spec.platforms)
     chain = (*parent.chain, spec.name)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("apps", spec.name, "platforms"),
             f"the chain {' → '.join(chain)} has no platform in common "
             f"({parent.name}: {list(parent.platforms)}, {spec.name}: {list(spec.platforms or ())})",
@@ -165,8 +152,7 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
     app_specs = {spec.name: spec for spec in config.apps}
     for spec in config.accelerators:
         if spec.aliases:
-            raise _fail(
-                config,
+            raise config.error(
                 ("accelerators", spec.name, "aliases"),
                 "accelerators are not images of their own; put aliases on an app",
             )
@@ -175,8 +161,7 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
             if name not in accelerators:
                 hint = difflib.get_close_matches(name, list(accelerators), n=1)
                 maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise _fail(
-                    config,
+                raise config.error(
                     ("apps", spec.name, "accelerators", name),
                     f"unknown accelerator {name!r}{maybe} "
                     f"(defined: {', '.join(accelerators) or 'none'})",
@@ -198,8 +183,7 @@ def _variant_image(
     chain = (*app.chain, name)
     platforms = _intersect(app.platforms, accelerator.platforms)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("apps", app.name),
             f"the chain {' → '.join(chain)} has no platform in common "
             f"({app.name}: {list(app.platforms)}, {accelerator.name}: "
@@ -253,18 +237,9 @@ def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
         for platform in image.platforms:
             if not recipe.packages_for(platform):
                 listed = ", ".join(recipe.platform_packages) or "none"
-                raise _fail(
-                    config,
-                    (*_path_of(image), "packages"),
+                raise config.error(
+                    (*image.key_path, "packages"),
                     f"{image.name} is built for {platform} but installs no package there "
                     f"(lists for: {listed}); add packages under {ALL_PLATFORMS!r} or "
                     f"{platform!r}, or restrict the platforms",
                 )
-
-
-def _path_of(image: Image) -> KeyPath:
-    if image.tier == Tier.BASE:
-        return ("base",)
-    if image.tier == Tier.APP:
-        return ("apps", image.name)
-    return ("accelerators", image.accelerator or "")

@@ -11,6 +11,7 @@ from pathlib import Path
 from bake.core.errors import UsageError
 from bake.model.packages import Recipe
 from bake.model.specs import Config, SmokeTest
+from bake.model.yamlsource import KeyPath
 
 __all__ = ["TIERS", "Family", "Group", "Image", "Tier"]
 
@@ -47,6 +48,15 @@ class Image:
     # links it to the parent's target (None for the base).
     parent_name: str | None = None
     recipe: Recipe | None = None  # built from packages by the shared Dockerfile
+
+    @property
+    def key_path(self) -> KeyPath:
+        """Where the family file defines it (an accelerator variant: at its accelerator)."""
+        if self.tier == Tier.BASE:
+            return ("base",)
+        if self.tier == Tier.APP:
+            return ("apps", self.name)
+        return ("accelerators", self.accelerator or "")
 
     @property
     def context_name(self) -> str | None:

@@ -7,18 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bake.core.errors import ConfigError
 from bake.model.images import Group, Image
 from bake.model.schema import NAME_MAX
 from bake.model.specs import Config
 from bake.model.yamlsource import KeyPath, render_path
 
 __all__ = ["FIXED_GROUPS", "RESERVED", "check_app_names", "check_unique_names"]
-
-
-def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
-    line = config.document.line_of(path) if config.document is not None else None
-    return ConfigError(config.file, render_path(path), message, line)
 
 
 # Names the emitter defines whatever the family says: the shared abstract targets and the
@@ -45,15 +39,15 @@ def check_unique_names(config: Config, images: Sequence[Image], groups: Sequence
             first, first_path = owner[name]
             where = f" at {render_path(first_path)}" if first_path else ""
             message = f"duplicate name {name!r}: {what} clashes with {first}{where}; rename one"
-            raise _fail(config, path, message)
+            raise config.error(path, message)
         owner[name] = (what, path)
 
     for image in images:
-        path = _path_of(image)
+        path = image.key_path
         claim(image.name, _what(image), path)
         if len(image.name) > NAME_MAX:
             message = f"{_what(image)} is {len(image.name)} characters long (at most {NAME_MAX})"
-            raise _fail(config, path, message)
+            raise config.error(path, message)
         for i, alias in enumerate(image.aliases):
             claim(alias, f"alias {alias!r} of {image.name}", (*path, "aliases", i))
     for spec in config.accelerators:
@@ -77,17 +71,9 @@ def _group_path(group: Group) -> KeyPath:
     return ("accelerators", group.name)
 
 
-def _path_of(image: Image) -> KeyPath:
-    if image.tier == "base":
-        return ("base",)
-    if image.tier == "app":
-        return ("apps", image.name)
-    return ("accelerators", image.accelerator or "")
-
-
 def check_app_names(config: Config) -> None:
     """An app called ``base`` would be mistaken for the base image and silently dropped."""
     for spec in config.apps:
         if spec.name == "base":
             message = "duplicate name 'base': app 'base' clashes with the base image at base; rename the app"
-            raise _fail(config, ("apps", "base"), message)
+            raise config.error(("apps", "base"), message)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bake.core import options
+from bake.core.errors import ConfigError
 from bake.model import platforms as platforms_table
 from bake.model.packages import Recipe
 from bake.model.retention import Retention
 from bake.model.runners import CiSpec
-from bake.model.yamlsource import Document
+from bake.model.yamlsource import Document, KeyPath, render_path
 
 __all__ = [
     "BASE_NAME",
@@ -106,3 +107,8 @@ class Config:
     prune: Retention = field(default_factory=Retention)  # what `prune` keeps (bake.model.retention)
     # The parsed YAML, kept only so that later checks can name the line of a key.
     document: Document | None = field(default=None, compare=False, repr=False)
+
+    def error(self, path: KeyPath, message: str) -> ConfigError:
+        """A ConfigError at ``path`` of the family file (with its line, when known)."""
+        line = self.document.line_of(path) if self.document is not None else None
+        return ConfigError(self.file, render_path(path), message, line)
