@@ -8,7 +8,15 @@ from typing import Any
 
 from bake.model import platforms as platforms_table
 from bake.model.schema import ARG_RE, FROM_RE, LABEL_KEY_RE, NAME_MAX, NAME_RE, REGISTRY_RE, TAG_RE
-from bake.model.yamlsource import Document, KeyPath, read_list, read_string, read_string_map
+from bake.model.yamlsource import (
+    Document,
+    KeyPath,
+    read_checked,
+    read_list,
+    read_string,
+    read_string_map,
+    read_unique,
+)
 
 __all__ = [
     "read_description",
@@ -52,16 +60,18 @@ def read_labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
 
 
 def read_name(doc: Document, path: KeyPath, value: Any) -> str:
-    name = read_string(doc, path, value)
+    return read_checked(doc, path, value, _name_problem)
+
+
+def _name_problem(name: str) -> str | None:
     if not NAME_RE.fullmatch(name):
-        doc.fail(
-            path,
+        return (
             f"{name!r} is not a valid image/target name: expected lowercase letters and "
-            "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
+            "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')"
         )
     if len(name) > NAME_MAX:
-        doc.fail(path, f"the name is {len(name)} characters long; at most {NAME_MAX} are allowed")
-    return name
+        return f"the name is {len(name)} characters long; at most {NAME_MAX} are allowed"
+    return None
 
 
 def read_platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | None:
@@ -70,20 +80,17 @@ def read_platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] 
     items = read_list(doc, path, value)
     if not items:
         doc.fail(path, "expected at least one platform (to drop an accelerator, opt out instead)")
-    platforms: list[str] = []
-    for i, item in enumerate(items):
-        platform = read_string(doc, (*path, i), item)
-        if platform not in platforms_table.names():
-            doc.fail(
-                (*path, i),
-                f"{platform!r} is not a known platform: expected one of "
-                + ", ".join(platforms_table.names())
-                + " (the platforms bake.model.platforms describes in full)",
-            )
-        if platform in platforms:
-            doc.fail((*path, i), f"duplicate platform {platform!r}")
-        platforms.append(platform)
-    return tuple(platforms)
+    return read_unique(doc, path, items, "platform", _platform_problem)
+
+
+def _platform_problem(platform: str) -> str | None:
+    if platform in platforms_table.names():
+        return None
+    return (
+        f"{platform!r} is not a known platform: expected one of "
+        + ", ".join(platforms_table.names())
+        + " (the platforms bake.model.platforms describes in full)"
+    )
 
 
 def read_relpath(doc: Document, path: KeyPath, value: Any) -> str:
@@ -95,23 +102,21 @@ def read_relpath(doc: Document, path: KeyPath, value: Any) -> str:
 
 
 def read_from_name(doc: Document, path: KeyPath, value: Any) -> str:
-    name = read_string(doc, path, value)
-    if not FROM_RE.match(name):
-        doc.fail(
-            path,
-            f"{name!r} is not a name for FROM: expected a bare name ('base') or an image "
-            "reference without tag or digest ('ghcr.io/you/base'); bake links the parent "
-            "by that name, and a name with a tag never matches",
-        )
-    return name
+    return read_checked(doc, path, value, _from_problem)
+
+
+def _from_problem(name: str) -> str | None:
+    if FROM_RE.match(name):
+        return None
+    return (
+        f"{name!r} is not a name for FROM: expected a bare name ('base') or an image "
+        "reference without tag or digest ('ghcr.io/you/base'); bake links the parent "
+        "by that name, and a name with a tag never matches"
+    )
 
 
 def read_registry(doc: Document, value: Any) -> str:
-    registry = read_string(doc, ("registry",), value)
-    problem = registry_problem(registry)
-    if problem:
-        doc.fail(("registry",), problem)
-    return registry
+    return read_checked(doc, ("registry",), value, registry_problem)
 
 
 def registry_problem(registry: str) -> str | None:
@@ -126,7 +131,11 @@ def registry_problem(registry: str) -> str | None:
 
 
 def read_tag(doc: Document, path: KeyPath, value: Any) -> str:
-    tag = read_string(doc, path, value)
-    if not TAG_RE.fullmatch(tag):
-        doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
+    return read_checked(doc, path, value, _tag_problem)
+
+
+def _tag_problem(tag: str) -> str | None:
+    if TAG_RE.fullmatch(tag):
+        return None
+    return f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})"
     return tag
