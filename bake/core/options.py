@@ -17,14 +17,22 @@ from bake.core.errors import ConfigError
 
 __all__ = [
     "AT_START",
+    "CACHE",
+    "CHANGES_DIR",
+    "CONFIG",
     "EPOCH",
+    "GITHUB_API",
     "JOBS",
+    "REFRESH_STAMP",
     "LOCAL_REGISTRY_PORT",
     "REGISTRY",
     "RETRIES",
     "RETRY_DELAY",
     "RUN_ATTEMPT",
+    "SBOM_GENERATOR",
     "SETTINGS",
+    "SIGN",
+    "STATE_DIR",
     "TAGS",
     "TEST_TIMEOUT",
     "TOOLS_REGISTRY",
@@ -113,10 +121,21 @@ TOOLS_REGISTRY: Setting[str] = Setting(    "tools-registry", "BAKE_TOOLS_REGISTR
 EPOCH: Setting[str] = Setting(             "source-date-epoch", "SOURCE_DATE_EPOCH", None,     "0",         _seconds,      "seconds",         "SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.build.export says why)")
 REGISTRY: Setting[tuple[str, ...]] = Setting("registry",   None,                  "registry",  (_LOCAL,),   _list,         "registry/namespace", "`REGISTRY` default: registry/namespace, comma-separated for several", f"`{_LOCAL}`")
 TAGS: Setting[tuple[str, ...]] = Setting(  "tags",         None,                  "tags",      ("latest",), _list,         "tags",            "`TAG` default", "`[latest]`")
+# Read where they are used (their parsing needs more than this layer has); named here so
+# the table lists every BAKE_* setting (tests/unit/core/test_options.py checks it does).
+SBOM_GENERATOR: Setting[str] = Setting(    "sbom-generator", "BAKE_SBOM_GENERATOR", None, "auto",   _text,         "an image, off or auto", "The SBOM generator (bake.publish.sbom): an image ref, `off`, or `auto`")
+CACHE: Setting[str] = Setting(             "cache",        "BAKE_CACHE",          None,        "",          _text,         "gha or off",      "`gha`: a GitHub Actions build cache per image × platforms (bake.build.cache)")
+SIGN: Setting[str] = Setting(              "sign",         "BAKE_SIGN",           None,        "",          _text,         "off, keyless or key:<path>", "Signing before any tag moves (bake.publish.signing)")
+STATE_DIR: Setting[str] = Setting(         "state-dir",    "BAKE_STATE_DIR",      None,        "",          _text,         "a folder or off", "Where verified builds are remembered; default ~/.cache/neko-bake (bake.build.reuse)")
+CONFIG: Setting[str] = Setting(            "config",       "BAKE_CONFIG",         None,        "",          _text,         "a file",          "The family file; default: the nearest family.yaml (bake.front.sessions)")
+CHANGES_DIR: Setting[str] = Setting(       "changes-dir",  "BAKE_CHANGES_DIR",    None,        "",          _text,         "a folder",        "Where changelogs are written as well (bake.publish.changelog)")
+REFRESH_STAMP: Setting[str] = Setting(     "refresh-stamp", "BAKE_REFRESH_STAMP", None,        "",          _text,         "a text",          "The weekly refresh's cache-busting value; default: today (bake.build.refresh)")
+GITHUB_API: Setting[str] = Setting(        "github-api",   "BAKE_GITHUB_API",     None,        "https://api.github.com", _text, "a URL",       "The GitHub API the package client talks to (bake.publish.ghcr)")
 # fmt: on
 
 SETTINGS: tuple[Setting[Any], ...] = (
     RETRIES, RETRY_DELAY, JOBS, TEST_TIMEOUT, RUN_ATTEMPT, TOOLS_REGISTRY, EPOCH, REGISTRY, TAGS,
+    SBOM_GENERATOR, CACHE, SIGN, STATE_DIR, CONFIG, CHANGES_DIR, REFRESH_STAMP, GITHUB_API,
 )  # fmt: skip
 
 

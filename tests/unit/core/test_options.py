@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,19 @@ def test_bad_retries_is_one_exit_2_line() -> None:
     assert (
         result.stderr == "environment: error at BAKE_RETRIES: expected a number >= 1, got 'abc'\n"
     )
+
+
+def test_every_bake_setting_in_the_code_is_in_the_table() -> None:
+    used = {
+        name
+        for path in (REPO / "bake").rglob("*.py")
+        for name in re.findall(r"\bBAKE_[A-Z_]+\b", path.read_text())
+    }
+    assert used <= {s.env for s in options.SETTINGS}
+
+
+def test_the_tables_defaults_are_the_ones_the_code_uses() -> None:
+    from bake.publish import ghcr, sbom
+
+    assert options.SBOM_GENERATOR.default == sbom.AUTO
+    assert options.GITHUB_API.default == ghcr.API
