@@ -13,7 +13,7 @@ from bake.model.packages import Recipe
 from bake.model.specs import Config, SmokeTest
 from bake.model.yamlsource import KeyPath
 
-__all__ = ["TIERS", "Family", "Group", "Image", "Tier"]
+__all__ = ["Family", "Group", "Image", "Tier"]
 
 
 class Tier(StrEnum):
@@ -22,9 +22,6 @@ class Tier(StrEnum):
     BASE = "base"
     APP = "app"
     ACCELERATOR = "accelerator"
-
-
-TIERS = tuple(Tier)
 
 
 @dataclass(frozen=True)
