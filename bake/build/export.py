@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bake.build import reuse
-from bake.core import run
-from bake.core.errors import ConfigError, PipelineError
-from bake.model.naming import DEFAULT_EPOCH
+from bake.core import options, run
+from bake.core.errors import PipelineError
 from bake.publish import readback
 from bake.publish.ocitar import open_layout, platform_manifests
 
-__all__ = ["DEFAULT_EPOCH", "OCI_OPTIONS", "load", "source_date_epoch"]
+__all__ = ["OCI_OPTIONS", "load", "source_date_epoch"]
 
 OCI_OPTIONS = "rewrite-timestamp=true"
 
@@ -33,10 +32,7 @@ def source_date_epoch(env: Mapping[str, str]) -> str:
     rebuild every image on every commit; and it only clamps timestamps newer than the
     epoch, so a past, fixed one makes every build of the same source agree byte for byte.
     """
-    text = env.get("SOURCE_DATE_EPOCH", "") or DEFAULT_EPOCH
-    if not text.isdigit():
-        raise ConfigError("environment", "SOURCE_DATE_EPOCH", f"expected seconds, got {text!r}")
-    return text
+    return options.value(options.EPOCH, env=env)
 
 
 def load(tar: Path, ref: str) -> reuse.Verified:

@@ -37,7 +37,7 @@ def _tested_upload(
     """Build and test; only if everything passed, upload every image by digest (phase 1).
 
     ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
-    for name in plan.variables.REGISTRY.split(","):
+    for name in plan.variables.registries:
         endpoint.check_registry(name)
     with (
         interrupt.signals_stop_the_run(),

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from bake.core import options
 from bake.core.errors import CommandError, HostError
 
 __all__ = [
@@ -179,9 +180,9 @@ class Backoff:
         cap: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.attempts = attempts or int(os.environ.get("BAKE_RETRIES", "5"))
+        self.attempts = attempts or options.value(options.RETRIES, env=os.environ)
         self.first = (
-            first if first is not None else float(os.environ.get("BAKE_RETRY_DELAY", "0.5"))
+            first if first is not None else options.value(options.RETRY_DELAY, env=os.environ)
         )
         self.cap = cap
         self.sleep = sleep

@@ -27,10 +27,10 @@ from bake.emit.package_targets import (
     packages_target,
     recipe_fields,
 )
-from bake.model.config import BASE_NAME
 from bake.model.family import Family, Image, Tier
 from bake.model.naming import DEFAULT_EPOCH, VARIABLES, Variables, static_labels
 from bake.model.packages import build_args
+from bake.model.specs import BASE_NAME
 
 __all__ = [
     "Expr",

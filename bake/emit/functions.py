@@ -1,7 +1,8 @@
 """The bake functions and label expression of docker-bake.hcl, each beside its Python twin.
 
 Plain buildx computes tags, the cache refs and the version label from the bake variables
-with these HCL expressions; the pipeline computes the same from ``bake.model.naming``.
+with these HCL expressions; the pipeline computes tags from ``bake.model.naming``, and tests/oracle.py mirrors
+the rest.
 ``TWINS`` names, for each, the Python function it must agree with;
 tests/integration/test_hcl_twins.py renders both (buildx ``--print``) for several values.
 """
@@ -35,15 +36,17 @@ IMAGE_TAGS = (
     'SHA == "" ? [] : ["sha-${substr(SHA, 0, 7)}"]))) : '
     '"${registry}/${name}:${tag}"]])'
 )
-# cache_from(name), cache_to(name): twin of bake.model.naming.cache_refs (from, to).
+# cache_from(name), cache_to(name): twin of tests/oracle.py cache_refs (from, to); only
+# buildx computes these at run time, so their Python twin is a test oracle.
 CACHE_FROM = (
     'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache"]'
 )
 CACHE_TO = 'CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/${name}:buildcache,mode=max"]'
-# org.opencontainers.image.version: twin of bake.model.naming.common_labels's version.
+# org.opencontainers.image.version: twin of tests/oracle.py common_labels's version.
 VERSION_LABEL = 'VERSION != "" ? trimprefix(VERSION, "v") : split(",", TAG)[0]'
 
-# HCL expression → the bake.model.naming function computing the same in Python.
+# HCL expression → the Python function computing the same: bake.model.naming's, or
+# tests/oracle.py's where only buildx computes it at run time.
 TWINS = {
     "version_tags": (VERSION_TAGS, "semver_tags"),
     "image_tags": (IMAGE_TAGS, "image_refs"),

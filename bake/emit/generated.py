@@ -16,7 +16,8 @@ from bake.core.errors import BakeError
 from bake.emit.document import render_hcl, render_json
 from bake.emit.graph import update_readme
 from bake.model.family import Family
-from bake.model.schema import SCHEMA_NAME, render_json_schema
+from bake.model.schema import SCHEMA_NAME
+from bake.model.schema_json import render_json_schema
 
 __all__ = [
     "HCL_NAME",

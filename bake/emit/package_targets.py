@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bake.model.config import ImageSpec
 from bake.model.packages import Recipe, build_args, dockerfile_for, dockerfile_text
+from bake.model.specs import ImageSpec
 
 __all__ = ["PACKAGES_TARGET", "Text", "accelerator_target", "packages_target", "recipe_fields"]
 

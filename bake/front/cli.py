@@ -13,6 +13,7 @@ from bake import __version__
 from bake.build import affected
 from bake.ci import report as ci_report
 from bake.ci.plan import make_ci_plan
+from bake.core import options
 from bake.core.errors import BakeError, ConfigError
 from bake.emit import graph
 from bake.emit.generated import expected_files, stale_files, write_files
@@ -274,6 +275,7 @@ def main(argv: Sequence[str] | None = None, run_action: RunAction = actions.run_
     args = parser.parse_args(argv)
     args.config = args.config or default_config_path()
     try:
+        options.check(os.environ)
         family = load_family(args.config) if getattr(args, "needs_family", True) else None
         return int(args.func(args, family))
     except ConfigError as exc:

@@ -77,7 +77,7 @@ def _prune(request: Request) -> None:
             "arguments", request.buildx_args[0], "prune takes --dry-run, --keep-digest"
         )
     plan = request.plan
-    release_tags = (*plan.family.config.tags, *plan.variables.TAG.split(","))
+    release_tags = (*plan.family.config.tags, *plan.variables.tag_list)
     repositories = dict.fromkeys(r for image in plan.images for r in plan.repositories(image))
     options = request.prune_options
     prune.prune(list(repositories), plan.family.config.prune, options, release_tags, request.env)

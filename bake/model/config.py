@@ -10,17 +10,39 @@ folder layout, which a family file states with ``registry`` and ``layout``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bake.model import platforms as platforms_table
+from bake.core import options
 from bake.model import schema
 from bake.model.packages import Recipe, read_recipe
 from bake.model.packages import check_files as check_recipe_files
-from bake.model.retention import Retention, read_retention
-from bake.model.runners import CiSpec, read_ci
-from bake.model.schema import ARG_RE, FROM_RE, LABEL_KEY_RE, NAME_MAX, NAME_RE, REGISTRY_RE, TAG_RE
+from bake.model.retention import read_retention
+from bake.model.runners import read_ci
+from bake.model.specs import (
+    BASE_NAME,
+    DEFAULT_FROM,
+    DEFAULT_LAYOUT,
+    DEFAULT_PLATFORMS,
+    DEFAULT_REGISTRY,
+    KNOWN_PLATFORMS,
+    AcceleratorUse,
+    AppSpec,
+    Config,
+    ImageSpec,
+    SmokeTest,
+)
+from bake.model.values import (
+    read_args,
+    read_description,
+    read_from_name,
+    read_labels,
+    read_name,
+    read_platforms,
+    read_registry,
+    read_relpath,
+    read_tag,
+)
 from bake.model.yamlsource import (
     Document,
     KeyPath,
@@ -28,104 +50,9 @@ from bake.model.yamlsource import (
     read_list,
     read_mapping,
     read_string,
-    read_string_map,
 )
 
-__all__ = [
-    "BASE_NAME",
-    "DEFAULT_LAYOUT",
-    "DEFAULT_PLATFORMS",
-    "DEFAULT_REGISTRY",
-    "KNOWN_PLATFORMS",
-    "AcceleratorUse",
-    "AppSpec",
-    "Config",
-    "ImageSpec",
-    "SmokeTest",
-    "load_config",
-    "registry_problem",
-]
-
-# Only platforms the one platform table knows in full (bake.model.platforms): every one of them
-# gets its QEMU handler checked and its architecture verified in the smoke tests.
-KNOWN_PLATFORMS = platforms_table.names()
-DEFAULT_PLATFORMS = KNOWN_PLATFORMS
-BASE_NAME = "base"  # the base image's name: its bake target and its repository
-DEFAULT_REGISTRY = "localhost:5000"
-DEFAULT_TAGS = ("latest",)
-# Where an image's Dockerfile is when it names none ({name}: the app or accelerator).
-DEFAULT_LAYOUT = {"base": "base", "apps": "apps/{name}", "accelerators": "accelerators/{name}"}
-# The names Dockerfiles use in FROM for their parent (bake named contexts).
-DEFAULT_FROM = {"apps": "base", "accelerators": "app"}
-
-
-@dataclass(frozen=True)
-class SmokeTest:
-    """A command run inside the image (``sh -c``) and a regex its output must match."""
-
-    name: str
-    run: str
-    expect: str | None = None
-    origin: str = ""  # the image that declared it; children inherit it
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """What the YAML says about one image: the base, an app or an accelerator."""
-
-    name: str
-    description: str
-    dockerfile: str
-    context: str
-    platforms: tuple[str, ...] | None  # None: no restriction at this link of the chain
-    args: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    tests: tuple[SmokeTest, ...] = ()
-    aliases: tuple[str, ...] = ()
-    from_name: str = ""  # the name its Dockerfile's FROM uses for the parent ("": none)
-    # Built by the shared Dockerfile (bake/data) from packages; dockerfile/context are "".
-    recipe: Recipe | None = None
-
-
-@dataclass(frozen=True)
-class AcceleratorUse:
-    """An app's word on one accelerator: opted out, or built from its own Dockerfile."""
-
-    enabled: bool = True
-    dockerfile: str | None = None
-    context: str | None = None
-    from_name: str | None = None  # None: the accelerator's
-
-
-@dataclass(frozen=True)
-class AppSpec(ImageSpec):
-    """An app image: built on ``parent`` (the base or another app)."""
-
-    parent: str = BASE_NAME
-    accelerators: dict[str, AcceleratorUse] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole validated family file."""
-
-    file: str
-    root: Path  # the folder holding the YAML; dockerfile/context paths are relative to it
-    registry: str
-    tags: tuple[str, ...]
-    platforms: tuple[str, ...]
-    source: str
-    licenses: str
-    vendor: str
-    labels: dict[str, str]
-    args: dict[str, str]
-    base: ImageSpec
-    apps: tuple[AppSpec, ...]
-    accelerators: tuple[ImageSpec, ...]
-    ci: CiSpec = field(default_factory=CiSpec)  # CI runners by platform (bake.model.runners)
-    prune: Retention = field(default_factory=Retention)  # what `prune` keeps (bake.model.retention)
-    # The parsed YAML, kept only so that later checks can name the line of a key.
-    document: Document | None = field(default=None, compare=False, repr=False)
+__all__ = ["load_config"]
 
 
 def load_config(path: Path) -> Config:
@@ -142,44 +69,33 @@ def _read_config(doc: Document, root: Path) -> Config:
     for required in ("base", "apps"):
         if required not in data:
             doc.fail((), f"missing key {required!r}")
-    platforms = _platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
+    platforms = read_platforms(doc, ("platforms",), data.get("platforms", list(DEFAULT_PLATFORMS)))
     apps = read_mapping(doc, ("apps",), data["apps"])
     if not apps:
         doc.fail(("apps",), "expected at least one app (the base alone is not a family)")
-    tags = read_list(doc, ("tags",), data.get("tags", ["latest"]))
+    tags = read_list(doc, ("tags",), data.get("tags", list(options.TAGS.default)))
     if not tags:
         doc.fail(("tags",), "expected at least one tag (every image needs a name to test and push)")
     accelerators = read_mapping(doc, ("accelerators",), data.get("accelerators") or {})
-    layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, _relpath, schema.LAYOUT)
-    from_names = _defaults(doc, "from", data, DEFAULT_FROM, _from_name, schema.FROM)
+    layout = _defaults(doc, "layout", data, DEFAULT_LAYOUT, read_relpath, schema.LAYOUT)
+    from_names = _defaults(doc, "from", data, DEFAULT_FROM, read_from_name, schema.FROM)
     config = Config(
         file=doc.file,
         root=root,
-        registry=_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
-        tags=tuple(_tag(doc, ("tags", i), t) for i, t in enumerate(tags)),
+        registry=read_registry(doc, data.get("registry", DEFAULT_REGISTRY)),
+        tags=tuple(read_tag(doc, ("tags", i), t) for i, t in enumerate(tags)),
         platforms=platforms if platforms is not None else DEFAULT_PLATFORMS,
         source=read_string(doc, ("source",), data.get("source", "")),
         licenses=read_string(doc, ("licenses",), data.get("licenses", "")),
         vendor=read_string(doc, ("vendor",), data.get("vendor", "")),
-        labels=_labels(doc, ("labels",), data.get("labels") or {}),
-        args=_args(doc, ("args",), data.get("args") or {}),
+        labels=read_labels(doc, ("labels",), data.get("labels") or {}),
+        args=read_args(doc, ("args",), data.get("args") or {}),
         base=_image(doc, ("base",), BASE_NAME, data["base"], layout["base"], schema.BASE, ""),
         apps=tuple(
             _app(doc, ("apps", name), name, spec, layout["apps"], from_names["apps"])
             for name, spec in apps.items()
         ),
-        accelerators=tuple(
-            _image(
-                doc,
-                ("accelerators", name),
-                name,
-                spec,
-                layout["accelerators"],
-                schema.ACCELERATOR,
-                from_names["accelerators"],
-            )
-            for name, spec in accelerators.items()
-        ),
+        accelerators=_accelerators(doc, accelerators, layout, from_names),
         ci=read_ci(doc, data.get("ci"), KNOWN_PLATFORMS),
         prune=read_retention(doc, data.get("prune")),
         document=doc,
@@ -188,6 +104,23 @@ def _read_config(doc: Document, root: Path) -> Config:
     recipes.update({("accelerators", a.name): a.recipe for a in config.accelerators})
     check_recipe_files(doc, root, recipes)
     return config
+
+
+def _accelerators(
+    doc: Document, specs: dict[str, Any], layout: dict[str, str], from_names: dict[str, str]
+) -> tuple[ImageSpec, ...]:
+    return tuple(
+        _image(
+            doc,
+            ("accelerators", name),
+            name,
+            spec,
+            layout["accelerators"],
+            schema.ACCELERATOR,
+            from_names["accelerators"],
+        )
+        for name, spec in specs.items()
+    )
 
 
 def _defaults(
@@ -210,33 +143,33 @@ def _defaults(
 def _image_fields(
     doc: Document, path: KeyPath, name: str, data: dict[str, Any], layout: str, from_default: str
 ) -> dict[str, Any]:
-    _name(doc, path, name)
+    read_name(doc, path, name)
     folder = layout.replace("{name}", name)
     recipe = read_recipe(doc, path, data, KNOWN_PLATFORMS)
     dockerfile = context = ""  # a recipe is built by the shared Dockerfile in bake/data
     if recipe is None:
-        dockerfile = _relpath(
+        dockerfile = read_relpath(
             doc, (*path, "dockerfile"), data.get("dockerfile", f"{folder}/Dockerfile")
         )
-        context = _relpath(
+        context = read_relpath(
             doc, (*path, "context"), data.get("context", str(PurePosixPath(dockerfile).parent))
         )
     tests = read_list(doc, (*path, "tests"), data.get("tests") or [])
     return {
         "name": name,
-        "description": _description(doc, (*path, "description"), data.get("description")),
+        "description": read_description(doc, (*path, "description"), data.get("description")),
         "dockerfile": dockerfile,
         "context": context,
-        "platforms": _platforms(doc, (*path, "platforms"), data.get("platforms")),
-        "args": _args(doc, (*path, "args"), data.get("args") or {}),
-        "labels": _labels(doc, (*path, "labels"), data.get("labels") or {}),
+        "platforms": read_platforms(doc, (*path, "platforms"), data.get("platforms")),
+        "args": read_args(doc, (*path, "args"), data.get("args") or {}),
+        "labels": read_labels(doc, (*path, "labels"), data.get("labels") or {}),
         "tests": _tests(doc, (*path, "tests"), name, tests),
         "aliases": tuple(
-            _name(doc, (*path, "aliases", i), a)
+            read_name(doc, (*path, "aliases", i), a)
             for i, a in enumerate(read_list(doc, (*path, "aliases"), data.get("aliases") or []))
         ),
         "from_name": (
-            _from_name(doc, (*path, "from"), data["from"]) if "from" in data else from_default
+            read_from_name(doc, (*path, "from"), data["from"]) if "from" in data else from_default
         ),
         "recipe": recipe,
     }
@@ -277,13 +210,15 @@ def _accelerator_use(doc: Document, path: KeyPath, value: Any) -> AcceleratorUse
         return AcceleratorUse(enabled=value)
     data = read_mapping(doc, path, value, expected="false, true or a mapping with 'dockerfile'")
     doc.check_keys(path, data, schema.names(schema.ACCELERATOR_USE))
-    dockerfile = _relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
+    dockerfile = read_relpath(doc, (*path, "dockerfile"), data.get("dockerfile"))
     context = data.get("context")
     from_name = data.get("from")
     return AcceleratorUse(
         dockerfile=dockerfile,
-        context=_relpath(doc, (*path, "context"), context) if context is not None else None,
-        from_name=_from_name(doc, (*path, "from"), from_name) if from_name is not None else None,
+        context=read_relpath(doc, (*path, "context"), context) if context is not None else None,
+        from_name=read_from_name(doc, (*path, "from"), from_name)
+        if from_name is not None
+        else None,
     )
 
 
@@ -316,111 +251,3 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
 
 
 # --- readers of this schema's values: each returns the value or fails with the path ------
-
-
-def _description(doc: Document, path: KeyPath, value: Any) -> str:
-    # bake treats an empty description as unset and would show the tier's instead.
-    if value is None or value == "":
-        doc.fail(path, "expected a non-empty description (docker buildx bake --list shows it)")
-    return read_string(doc, path, value)
-
-
-def _args(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
-    args = read_string_map(doc, path, value)
-    for key in args:
-        if not ARG_RE.fullmatch(key):
-            doc.fail((*path, key), "expected a build-arg name ([A-Za-z_][A-Za-z0-9_]*)")
-    return args
-
-
-def _labels(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:
-    labels = read_string_map(doc, path, value)
-    for key in labels:
-        if not LABEL_KEY_RE.fullmatch(key):
-            doc.fail(
-                (*path, key),
-                f"{key!r} is not a label key: expected letters, digits, '.', '_', '/' and '-', "
-                "starting and ending with a letter or digit (e.g. 'com.example.team')",
-            )
-    return labels
-
-
-def _name(doc: Document, path: KeyPath, value: Any) -> str:
-    name = read_string(doc, path, value)
-    if not NAME_RE.fullmatch(name):
-        doc.fail(
-            path,
-            f"{name!r} is not a valid image/target name: expected lowercase letters and "
-            "digits separated by single '-' or '_' (e.g. 'firefox', 'intel-media')",
-        )
-    if len(name) > NAME_MAX:
-        doc.fail(path, f"the name is {len(name)} characters long; at most {NAME_MAX} are allowed")
-    return name
-
-
-def _platforms(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    items = read_list(doc, path, value)
-    if not items:
-        doc.fail(path, "expected at least one platform (to drop an accelerator, opt out instead)")
-    platforms: list[str] = []
-    for i, item in enumerate(items):
-        platform = read_string(doc, (*path, i), item)
-        if platform not in KNOWN_PLATFORMS:
-            doc.fail(
-                (*path, i),
-                f"{platform!r} is not a known platform: expected one of "
-                + ", ".join(KNOWN_PLATFORMS)
-                + " (the platforms bake.model.platforms describes in full)",
-            )
-        if platform in platforms:
-            doc.fail((*path, i), f"duplicate platform {platform!r}")
-        platforms.append(platform)
-    return tuple(platforms)
-
-
-def _relpath(doc: Document, path: KeyPath, value: Any) -> str:
-    text = read_string(doc, path, value)
-    pure = PurePosixPath(text)
-    if pure.is_absolute() or ".." in pure.parts or not text:
-        doc.fail(path, f"expected a relative path inside the repository, got {text!r}")
-    return str(pure)
-
-
-def _from_name(doc: Document, path: KeyPath, value: Any) -> str:
-    name = read_string(doc, path, value)
-    if not FROM_RE.match(name):
-        doc.fail(
-            path,
-            f"{name!r} is not a name for FROM: expected a bare name ('base') or an image "
-            "reference without tag or digest ('ghcr.io/you/base'); bake links the parent "
-            "by that name, and a name with a tag never matches",
-        )
-    return name
-
-
-def _registry(doc: Document, value: Any) -> str:
-    registry = read_string(doc, ("registry",), value)
-    problem = registry_problem(registry)
-    if problem:
-        doc.fail(("registry",), problem)
-    return registry
-
-
-def registry_problem(registry: str) -> str | None:
-    """Why ``registry`` (one or several, comma-separated) is not valid, or None."""
-    for part in registry.split(","):
-        if not REGISTRY_RE.fullmatch(part):
-            return (
-                f"{part!r} is not a registry/namespace: expected e.g. 'ghcr.io/you/neko' "
-                "(comma-separate several, no spaces)"
-            )
-    return None
-
-
-def _tag(doc: Document, path: KeyPath, value: Any) -> str:
-    tag = read_string(doc, path, value)
-    if not TAG_RE.fullmatch(tag):
-        doc.fail(path, f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})")
-    return tag

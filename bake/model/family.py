@@ -9,131 +9,16 @@ intersection along its chain, in the order of the family's platform list.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from bake.core.errors import ConfigError, UsageError
-from bake.model.config import (
-    BASE_NAME,
-    AcceleratorUse,
-    AppSpec,
-    Config,
-    ImageSpec,
-    SmokeTest,
-    load_config,
-)
+from bake.model.config import load_config
 from bake.model.files import check_files
+from bake.model.images import Family, Group, Image, Tier
 from bake.model.namespace import check_app_names, check_unique_names
 from bake.model.packages import ALL_PLATFORMS, Recipe
-from bake.model.yamlsource import KeyPath, render_path
+from bake.model.specs import BASE_NAME, AcceleratorUse, AppSpec, Config, ImageSpec, SmokeTest
 
 __all__ = ["Family", "Group", "Image", "Tier", "load_family", "resolve"]
-
-
-class Tier(StrEnum):
-    """Where an image sits in the family: the base, an app, or an accelerator variant."""
-
-    BASE = "base"
-    APP = "app"
-    ACCELERATOR = "accelerator"
-
-
-TIERS = tuple(Tier)
-
-
-@dataclass(frozen=True)
-class Image:
-    """One concrete image (a bake target and a repository name)."""
-
-    name: str
-    tier: Tier
-    parent: str | None  # the image this one is built FROM (None for the base)
-    chain: tuple[str, ...]  # image names from the base down to this one
-    accelerator: str | None  # for variants: the accelerator's name
-    description: str
-    dockerfile: str
-    context: str
-    platforms: tuple[str, ...]
-    args: dict[str, str]
-    labels: dict[str, str]
-    tests: tuple[SmokeTest, ...]  # inherited down the chain, the base's first
-    aliases: tuple[str, ...]
-    # The name the Dockerfile's FROM uses for the parent: bake's named-context key that
-    # links it to the parent's target (None for the base).
-    parent_name: str | None = None
-    recipe: Recipe | None = None  # built from packages by the shared Dockerfile
-
-    @property
-    def context_name(self) -> str | None:
-        """The named build context the Dockerfile uses as ``FROM`` for its parent."""
-        return self.parent_name if self.parent is not None else None
-
-
-@dataclass(frozen=True)
-class Group:
-    """A bake group: a name for a set of targets (and other groups)."""
-
-    name: str
-    description: str
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Family:
-    """The resolved family: images in build order (parents first) and groups."""
-
-    config: Config
-    images: tuple[Image, ...]
-    groups: tuple[Group, ...]
-
-    @property
-    def root(self) -> Path:
-        return self.config.root
-
-    def image(self, name: str) -> Image:
-        for image in self.images:
-            if image.name == name:
-                return image
-        raise KeyError(name)
-
-    def group(self, name: str) -> Group:
-        for group in self.groups:
-            if group.name == name:
-                return group
-        raise KeyError(name)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every selectable name: images first, then groups."""
-        return tuple(i.name for i in self.images) + tuple(g.name for g in self.groups)
-
-    def canonical(self, name: str) -> str:
-        """The target or group ``name`` stands for: an alias means its image."""
-        for image in self.images:
-            if name in image.aliases:
-                return image.name
-        if name not in self.names:
-            hint = difflib.get_close_matches(name, self.names, n=1)
-            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise UsageError(f"no target or group named {name!r}{maybe}")
-        return name
-
-    def select(self, name: str) -> tuple[Image, ...]:
-        """The images a target, alias or group name stands for, in build order."""
-        wanted = self._expand(self.canonical(name), set())
-        return tuple(image for image in self.images if image.name in wanted)
-
-    def _expand(self, name: str, seen: set[str]) -> set[str]:
-        if name in (i.name for i in self.images):
-            return {name}
-        if name in seen:
-            return set()
-        seen.add(name)
-        found: set[str] = set()
-        for target in self.group(name).targets:
-            found |= self._expand(target, seen)
-        return found
 
 
 def load_family(path: Path) -> Family:
@@ -156,14 +41,6 @@ def resolve(config: Config) -> Family:
     return Family(config=config, images=images, groups=groups)
 
 
-def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
-    return ConfigError(config.file, render_path(path), message, _line(config, path))
-
-
-def _line(config: Config, path: KeyPath) -> int | None:
-    return config.document.line_of(path) if config.document is not None else None
-
-
 def _intersect(outer: tuple[str, ...], inner: tuple[str, ...] | None) -> tuple[str, ...]:
     if inner is None:
         return outer
@@ -174,8 +51,7 @@ def _base_image(config: Config) -> Image:
     spec = config.base
     platforms = _intersect(config.platforms, spec.platforms)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("base", "platforms"),
             f"the base has no platform in common with the family's platforms "
             f"{list(config.platforms)}",
@@ -239,12 +115,11 @@ def _app_images(config: Config, base: Image) -> tuple[Image, ...]:
             return done[spec.name]
         if spec.name in trail:
             cycle = " → ".join((*trail[trail.index(spec.name) :], spec.name))
-            raise _fail(config, ("apps", spec.name, "parent"), f"parent cycle: {cycle}")
+            raise config.error(("apps", spec.name, "parent"), f"parent cycle: {cycle}")
         if spec.parent != base.name and spec.parent not in specs:
             hint = difflib.get_close_matches(spec.parent, [base.name, *specs], n=1)
             maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise _fail(
-                config,
+            raise config.error(
                 ("apps", spec.name, "parent"),
                 f"unknown parent {spec.parent!r}{maybe} (expected {base.name!r} or an app name)",
             )
@@ -263,8 +138,7 @@ def _app_image(config: Config, spec: AppSpec, parent: Image) -> Image:
     platforms = _intersect(parent.platforms, spec.platforms)
     chain = (*parent.chain, spec.name)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("apps", spec.name, "platforms"),
             f"the chain {' → '.join(chain)} has no platform in common "
             f"({parent.name}: {list(parent.platforms)}, {spec.name}: {list(spec.platforms or ())})",
@@ -278,8 +152,7 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
     app_specs = {spec.name: spec for spec in config.apps}
     for spec in config.accelerators:
         if spec.aliases:
-            raise _fail(
-                config,
+            raise config.error(
                 ("accelerators", spec.name, "aliases"),
                 "accelerators are not images of their own; put aliases on an app",
             )
@@ -288,8 +161,7 @@ def _variant_images(config: Config, apps: tuple[Image, ...]) -> tuple[Image, ...
             if name not in accelerators:
                 hint = difflib.get_close_matches(name, list(accelerators), n=1)
                 maybe = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise _fail(
-                    config,
+                raise config.error(
                     ("apps", spec.name, "accelerators", name),
                     f"unknown accelerator {name!r}{maybe} "
                     f"(defined: {', '.join(accelerators) or 'none'})",
@@ -311,8 +183,7 @@ def _variant_image(
     chain = (*app.chain, name)
     platforms = _intersect(app.platforms, accelerator.platforms)
     if not platforms:
-        raise _fail(
-            config,
+        raise config.error(
             ("apps", app.name),
             f"the chain {' → '.join(chain)} has no platform in common "
             f"({app.name}: {list(app.platforms)}, {accelerator.name}: "
@@ -366,18 +237,9 @@ def _check_packages(config: Config, images: tuple[Image, ...]) -> None:
         for platform in image.platforms:
             if not recipe.packages_for(platform):
                 listed = ", ".join(recipe.platform_packages) or "none"
-                raise _fail(
-                    config,
-                    (*_path_of(image), "packages"),
+                raise config.error(
+                    (*image.key_path, "packages"),
                     f"{image.name} is built for {platform} but installs no package there "
                     f"(lists for: {listed}); add packages under {ALL_PLATFORMS!r} or "
                     f"{platform!r}, or restrict the platforms",
                 )
-
-
-def _path_of(image: Image) -> KeyPath:
-    if image.tier == Tier.BASE:
-        return ("base",)
-    if image.tier == Tier.APP:
-        return ("apps", image.name)
-    return ("accelerators", image.accelerator or "")

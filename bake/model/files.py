@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bake.model.config import Config, ImageSpec
+from bake.model.specs import Config, ImageSpec
 from bake.model.yamlsource import Document, KeyPath, render_path
 
 __all__ = ["check_files"]

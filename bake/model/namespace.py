@@ -6,45 +6,13 @@ targets or drop one without a word, so each is an error naming both entries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
-from bake.core.errors import ConfigError
-from bake.model.config import Config
+from bake.model.images import Group, Image
 from bake.model.schema import NAME_MAX
+from bake.model.specs import Config
 from bake.model.yamlsource import KeyPath, render_path
 
 __all__ = ["FIXED_GROUPS", "RESERVED", "check_app_names", "check_unique_names"]
-
-
-class ImageLike(Protocol):
-    """What the check reads of a ``family.Image`` (imported there, not here: no cycle)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def tier(self) -> str: ...
-    @property
-    def parent(self) -> str | None: ...
-    @property
-    def accelerator(self) -> str | None: ...
-    @property
-    def aliases(self) -> tuple[str, ...]: ...
-
-
-class GroupLike(Protocol):
-    """What the check reads of a ``family.Group``."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def targets(self) -> tuple[str, ...]: ...
-
-
-def _fail(config: Config, path: KeyPath, message: str) -> ConfigError:
-    line = config.document.line_of(path) if config.document is not None else None
-    return ConfigError(config.file, render_path(path), message, line)
 
 
 # Names the emitter defines whatever the family says: the shared abstract targets and the
@@ -61,9 +29,7 @@ RESERVED = (
 FIXED_GROUPS = ("default", "all", "apps")
 
 
-def check_unique_names(
-    config: Config, images: Sequence[ImageLike], groups: Sequence[GroupLike]
-) -> None:
+def check_unique_names(config: Config, images: Sequence[Image], groups: Sequence[Group]) -> None:
     """Targets (abstract ones too), groups and published names (aliases) share one
     namespace; a clash names both entries, reported at the later one."""
     owner: dict[str, tuple[str, KeyPath]] = {name: (what, ()) for name, what in RESERVED}
@@ -73,15 +39,15 @@ def check_unique_names(
             first, first_path = owner[name]
             where = f" at {render_path(first_path)}" if first_path else ""
             message = f"duplicate name {name!r}: {what} clashes with {first}{where}; rename one"
-            raise _fail(config, path, message)
+            raise config.error(path, message)
         owner[name] = (what, path)
 
     for image in images:
-        path = _path_of(image)
+        path = image.key_path
         claim(image.name, _what(image), path)
         if len(image.name) > NAME_MAX:
             message = f"{_what(image)} is {len(image.name)} characters long (at most {NAME_MAX})"
-            raise _fail(config, path, message)
+            raise config.error(path, message)
         for i, alias in enumerate(image.aliases):
             claim(alias, f"alias {alias!r} of {image.name}", (*path, "aliases", i))
     for spec in config.accelerators:
@@ -91,7 +57,7 @@ def check_unique_names(
         claim(group.name, f"the group {group.name!r} ({group.description})", _group_path(group))
 
 
-def _what(image: ImageLike) -> str:
+def _what(image: Image) -> str:
     if image.tier == "accelerator":
         return (
             f"the variant {image.name!r} (accelerator {image.accelerator!r} × app {image.parent!r})"
@@ -99,18 +65,10 @@ def _what(image: ImageLike) -> str:
     return f"{image.tier} {image.name!r}"
 
 
-def _group_path(group: GroupLike) -> KeyPath:
+def _group_path(group: Group) -> KeyPath:
     if group.name.endswith("-all") and group.targets:
         return ("apps", group.targets[0])
     return ("accelerators", group.name)
-
-
-def _path_of(image: ImageLike) -> KeyPath:
-    if image.tier == "base":
-        return ("base",)
-    if image.tier == "app":
-        return ("apps", image.name)
-    return ("accelerators", image.accelerator or "")
 
 
 def check_app_names(config: Config) -> None:
@@ -118,4 +76,4 @@ def check_app_names(config: Config) -> None:
     for spec in config.apps:
         if spec.name == "base":
             message = "duplicate name 'base': app 'base' clashes with the base image at base; rename the app"
-            raise _fail(config, ("apps", "base"), message)
+            raise config.error(("apps", "base"), message)

@@ -10,24 +10,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bake.model.config import Config
+from bake.core import options
 from bake.model.family import Image
+from bake.model.specs import Config
 
 __all__ = [
     "DEFAULT_EPOCH",
     "VARIABLES",
-    "cache_refs",
     "Variable",
     "Variables",
-    "common_labels",
-    "image_labels",
     "image_refs",
     "semver_tags",
     "static_labels",
     "tags",
 ]
 
-DEFAULT_EPOCH = "0"  # SOURCE_DATE_EPOCH of every build: 1970-01-01 (bake.build.export says why)
+DEFAULT_EPOCH = options.EPOCH.default  # SOURCE_DATE_EPOCH of every build (bake.build.export)
 _SEMVER = re.compile(r"^[0-9]+[.][0-9]+[.][0-9]+$")
 
 
@@ -65,6 +63,16 @@ class Variables:
     CACHE_REGISTRY: str = ""
     SOURCE: str = ""
 
+    @property
+    def registries(self) -> tuple[str, ...]:
+        """``REGISTRY``, parsed: each registry/namespace (empty parts left out)."""
+        return tuple(r for r in self.REGISTRY.split(",") if r)
+
+    @property
+    def tag_list(self) -> tuple[str, ...]:
+        """``TAG``, parsed: each part as written (an empty part kept, for the check)."""
+        return tuple(self.TAG.split(",")) if self.TAG else ()
+
     @classmethod
     def defaults(cls, config: Config) -> Variables:
         return cls(REGISTRY=config.registry, TAG=",".join(config.tags), SOURCE=config.source)
@@ -90,7 +98,7 @@ def semver_tags(version: str) -> tuple[str, ...]:
 
 def tags(variables: Variables) -> tuple[str, ...]:
     """Every tag of a run, in order, without repeats: TAG, VERSION's, then sha-<7>."""
-    found = [*variables.TAG.split(","), *semver_tags(variables.VERSION)]
+    found = [*variables.tag_list, *semver_tags(variables.VERSION)]
     if variables.SHA:
         found.append(f"sha-{variables.SHA[:7]}")
     return tuple(dict.fromkeys(t for t in found if t))
@@ -99,22 +107,13 @@ def tags(variables: Variables) -> tuple[str, ...]:
 def image_refs(image: Image, variables: Variables) -> tuple[str, ...]:
     """Every ``registry/name:tag`` the image is published as, aliases after its own name;
     each once, as bake keeps only the first of equal tags (``REGISTRY=a/x,a/x``)."""
-    registries = [r for r in variables.REGISTRY.split(",") if r]
     refs = (
         f"{registry}/{name}:{tag}"
         for name in (image.name, *image.aliases)
-        for registry in registries
+        for registry in variables.registries
         for tag in tags(variables)
     )
     return tuple(dict.fromkeys(refs))
-
-
-def cache_refs(image: Image, variables: Variables) -> tuple[list[str], list[str]]:
-    """(cache-from, cache-to) of one image: a registry cache per image, when asked for."""
-    if not variables.CACHE_REGISTRY:
-        return [], []
-    ref = f"type=registry,ref={variables.CACHE_REGISTRY}/{image.name}:buildcache"
-    return [ref], [f"{ref},mode=max"]
 
 
 def static_labels(config: Config) -> dict[str, str]:
@@ -125,27 +124,3 @@ def static_labels(config: Config) -> dict[str, str]:
         "org.opencontainers.image.vendor": config.vendor,
     }
     return {key: value for key, value in labels.items() if value}
-
-
-def common_labels(config: Config, variables: Variables) -> dict[str, str]:
-    """Labels every image carries (before its own title and description)."""
-    labels = {
-        "org.opencontainers.image.source": variables.SOURCE,
-        **static_labels(config),
-        "org.opencontainers.image.revision": variables.SHA,
-        # as the HCL says: VERSION (without a leading v) when set, else the first TAG
-        "org.opencontainers.image.version": variables.VERSION.removeprefix("v")
-        if variables.VERSION
-        else variables.TAG.split(",")[0],
-        "org.opencontainers.image.created": variables.CREATED,
-    }
-    return {**labels, **config.labels}
-
-
-def image_labels(config: Config, image: Image, variables: Variables) -> dict[str, str]:
-    """All labels of one image, as buildx resolves them."""
-    own = {
-        "org.opencontainers.image.title": image.name,
-        "org.opencontainers.image.description": image.description,
-    }
-    return {**common_labels(config, variables), **own, **image.labels}

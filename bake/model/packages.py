@@ -15,7 +15,14 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bake.model.yamlsource import Document, KeyPath, read_list, read_mapping, read_string
+from bake.model.yamlsource import (
+    Document,
+    KeyPath,
+    read_list,
+    read_mapping,
+    read_string,
+    read_unique,
+)
 
 __all__ = [
     "ALL_PLATFORMS",
@@ -145,19 +152,16 @@ def _packages(
 
 
 def _package_list(doc: Document, path: KeyPath, value: Any) -> tuple[str, ...]:
-    packages: list[str] = []
-    for i, item in enumerate(read_list(doc, path, value)):
-        name = read_string(doc, (*path, i), item)
-        if not PACKAGE_RE.match(name):
-            doc.fail(
-                (*path, i),
-                f"{name!r} is not a Debian package name: expected lowercase letters, digits "
-                "and + - . (at least two characters, starting with a letter or digit)",
-            )
-        if name in packages:
-            doc.fail((*path, i), f"duplicate package {name!r}")
-        packages.append(name)
-    return tuple(packages)
+    return read_unique(doc, path, read_list(doc, path, value), "package", _package_problem)
+
+
+def _package_problem(name: str) -> str | None:
+    if PACKAGE_RE.match(name):
+        return None
+    return (
+        f"{name!r} is not a Debian package name: expected lowercase letters, digits "
+        "and + - . (at least two characters, starting with a letter or digit)"
+    )
 
 
 def _folder(doc: Document, path: KeyPath, value: Any) -> str:

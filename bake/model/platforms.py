@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Platform:
     """One ``os/arch[/variant]`` and what it looks like from every side."""
 
@@ -35,33 +35,15 @@ class Platform:
     emulated: bool  # whether that runner needs QEMU for it
 
 
+# fmt: off
 PLATFORMS: tuple[Platform, ...] = (
-    Platform(
-        name="linux/amd64",
-        qemu_handler="qemu-x86_64",
-        machine="x86_64",
-        dpkg="amd64",
-        runner="ubuntu-24.04",
-        emulated=False,
-    ),
-    Platform(
-        name="linux/arm64",
-        qemu_handler="qemu-aarch64",
-        machine="aarch64",
-        dpkg="arm64",
-        runner="ubuntu-24.04-arm",
-        emulated=False,
-    ),
+    #        name            qemu_handler     machine    dpkg     runner              emulated
+    Platform("linux/amd64",  "qemu-x86_64",   "x86_64",  "amd64", "ubuntu-24.04",     False),
+    Platform("linux/arm64",  "qemu-aarch64",  "aarch64", "arm64", "ubuntu-24.04-arm", False),
     # GitHub's arm64 runners cannot run AArch32 code natively: arm/v7 needs QEMU there too.
-    Platform(
-        name="linux/arm/v7",
-        qemu_handler="qemu-arm",
-        machine="armv7l",
-        dpkg="armhf",
-        runner="ubuntu-24.04-arm",
-        emulated=True,
-    ),
+    Platform("linux/arm/v7", "qemu-arm",      "armv7l",  "armhf", "ubuntu-24.04-arm", True),
 )
+# fmt: on
 
 _BY_NAME = {platform.name: platform for platform in PLATFORMS}
 

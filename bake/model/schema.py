@@ -9,12 +9,10 @@ message); this module only says what exists.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from bake.model import platforms
+from bake.core import options
 
 __all__ = [
     "ACCELERATOR",
@@ -34,9 +32,7 @@ __all__ = [
     "TAG_RE",
     "TEST",
     "TOP",
-    "json_schema",
     "names",
-    "render_json_schema",
     "render_markdown_table",
 ]
 
@@ -71,67 +67,26 @@ class Key:
     required: bool = False
 
 
+# fmt: off
 _IMAGE = (
-    Key(
-        "description",
-        "text",
-        "Target description (`docker buildx bake --list`) and OCI description label",
-        required=True,
-    ),
-    Key(
-        "dockerfile",
-        "path",
-        "The image's Dockerfile, relative to the family file; must exist",
-        "`<layout folder>/Dockerfile`",
-    ),
-    Key(
-        "context",
-        "path",
-        "Build context folder, relative to the family file; must exist",
-        "the Dockerfile's folder",
-    ),
-    Key(
-        "platforms",
-        "platforms",
-        "Restricts the platforms along the chain (a target gets the intersection)",
-        "no restriction",
-    ),
+    Key("description", "text", "Target description (`docker buildx bake --list`) and OCI description label", required=True),
+    Key("dockerfile", "path", "The image's Dockerfile, relative to the family file; must exist", "`<layout folder>/Dockerfile`"),
+    Key("context", "path", "Build context folder, relative to the family file; must exist", "the Dockerfile's folder"),
+    Key("platforms", "platforms", "Restricts the platforms along the chain (a target gets the intersection)", "no restriction"),
     Key("args", "args", "Build args", "`{}`"),
     Key("labels", "labels", "Image labels", "`{}`"),
     Key("tests", "tests", "Smoke tests; children inherit their parents'", "`[]`"),
 )
 _ALIASES = Key("aliases", "names", "Old names pushed as the same multi-arch index", "`[]`")
-_APP_FROM = Key(
-    "from",
-    "from",
-    "The name this Dockerfile's FROM uses for its parent: `base` or an image reference "
-    "without tag (`ghcr.io/you/base` for `ARG BASE_IMAGE=ghcr.io/you/base:latest`)",
-    "`from.apps`",
-)
-_ACCELERATOR_FROM = Key(
-    "from",
-    "from",
-    "The name the accelerator's Dockerfile uses for its app in FROM",
-    "`from.accelerators`",
-)
+_APP_FROM = Key("from", "from", "The name this Dockerfile's FROM uses for its parent: `base` or an image reference without tag (`ghcr.io/you/base` for `ARG BASE_IMAGE=ghcr.io/you/base:latest`)", "`from.apps`")
+_ACCELERATOR_FROM = Key("from", "from", "The name the accelerator's Dockerfile uses for its app in FROM", "`from.accelerators`")
 
 # Instead of a Dockerfile: packages (and files, env, a program) for the shared Dockerfile.
 _RECIPE = (
-    Key(
-        "packages",
-        "packages",
-        "Debian packages the shared Dockerfile (bake/data) installs, instead of a Dockerfile: "
-        "a list, or `all`/platform → list",
-        "own Dockerfile",
-    ),
+    Key("packages", "packages", "Debian packages the shared Dockerfile (bake/data) installs, instead of a Dockerfile: a list, or `all`/platform → list", "own Dockerfile"),
     Key("files", "path", "Folder mirrored into the image's `/` (with `packages`)", "none"),
     Key("env", "args", "Environment variables of the image (with `packages`)", "`{}`"),
-    Key(
-        "program",
-        "program",
-        "The program supervisord runs: `{command, priority?, user?}` (with `packages`)",
-        "none",
-    ),
+    Key("program", "program", "The program supervisord runs: `{command, priority?, user?}` (with `packages`)", "none"),
 )
 BASE: tuple[Key, ...] = (*_IMAGE, _ALIASES)
 APP: tuple[Key, ...] = (
@@ -139,13 +94,7 @@ APP: tuple[Key, ...] = (
     _ALIASES,
     Key("parent", "name", "The image this app is built FROM: `base` or another app", "`base`"),
     _APP_FROM,
-    Key(
-        "accelerators",
-        "accelerator-uses",
-        "Per accelerator: `false` opts out, `true` keeps it, a mapping gives this app its "
-        "own Dockerfile for it",
-        "every accelerator",
-    ),
+    Key("accelerators", "accelerator-uses", "Per accelerator: `false` opts out, `true` keeps it, a mapping gives this app its own Dockerfile for it", "every accelerator"),
     *_RECIPE,
 )
 ACCELERATOR: tuple[Key, ...] = (*_IMAGE, _ACCELERATOR_FROM, *_RECIPE)
@@ -162,37 +111,17 @@ TEST: tuple[Key, ...] = (
 LAYOUT: tuple[Key, ...] = (
     Key("base", "path", "Folder of the base image's Dockerfile", "`base`"),
     Key("apps", "path", "Folder of each app's Dockerfile; `{name}` is the app", "`apps/{name}`"),
-    Key(
-        "accelerators",
-        "path",
-        "Folder of each accelerator's Dockerfile; `{name}` is the accelerator",
-        "`accelerators/{name}`",
-    ),
+    Key("accelerators", "path", "Folder of each accelerator's Dockerfile; `{name}` is the accelerator", "`accelerators/{name}`"),
 )
 FROM: tuple[Key, ...] = (
     Key("apps", "from", "The name app Dockerfiles use for their parent", "`base`"),
     Key("accelerators", "from", "The name accelerator Dockerfiles use for their app", "`app`"),
 )
 TOP: tuple[Key, ...] = (
-    Key(
-        "registry",
-        "registry",
-        "`REGISTRY` default: registry/namespace, comma-separated for several",
-        "`localhost:5000`",
-    ),
-    Key("tags", "tags", "`TAG` default", "`[latest]`"),
-    Key(
-        "platforms",
-        "platforms",
-        "The family's platforms; every image starts from these",
-        "every platform of the platform table",
-    ),
-    Key(
-        "source",
-        "text",
-        "`org.opencontainers.image.source` label (the `SOURCE` variable's default)",
-        "empty",
-    ),
+    Key("registry", "registry", options.REGISTRY.doc, options.REGISTRY.shown),
+    Key("tags", "tags", options.TAGS.doc, options.TAGS.shown),
+    Key("platforms", "platforms", "The family's platforms; every image starts from these", "every platform of the platform table"),
+    Key("source", "text", "`org.opencontainers.image.source` label (the `SOURCE` variable's default)", "empty"),
     Key("licenses", "text", "`org.opencontainers.image.licenses` label", "left out"),
     Key("vendor", "text", "`org.opencontainers.image.vendor` label", "left out"),
     Key("labels", "labels", "Labels on every image", "`{}`"),
@@ -202,168 +131,15 @@ TOP: tuple[Key, ...] = (
     Key("base", "base", "The runtime image every app builds on", required=True),
     Key("apps", "apps", "App images by name", required=True),
     Key("accelerators", "accelerators", "Accelerators by name: one variant per app", "`{}`"),
-    Key(
-        "ci",
-        "ci",
-        "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`",
-        "the platform table's runners",
-    ),
-    Key(
-        "prune",
-        "prune",
-        "What `prune` keeps: `keep_sha` (the newest N `sha-…` tags) and `keep_days` (and "
-        "those younger than D days); release tags are always kept",
-        "`{keep_sha: 10, keep_days: 0}`",
-    ),
+    Key("ci", "ci", "CI settings: `runners` maps a platform to a runner label or `{runner, emulated}`", "the platform table's runners"),
+    Key("prune", "prune", "What `prune` keeps: `keep_sha` (the newest N `sha-…` tags) and `keep_days` (and those younger than D days); release tags are always kept", "`{keep_sha: 10, keep_days: 0}`"),
 )
+# fmt: on
 
 
 def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
     """The key names of one mapping, in schema order."""
     return tuple(key.name for key in keys)
-
-
-def _object(keys: tuple[Key, ...], description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object"}
-    if description:
-        schema["description"] = description
-    schema["properties"] = {key.name: _property(key) for key in keys}
-    required = [key.name for key in keys if key.required]
-    if required:
-        schema["required"] = required
-    schema["additionalProperties"] = False
-    return schema
-
-
-def _by_name(value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "propertyNames": {"pattern": NAME_RE.pattern},
-        "additionalProperties": value,
-    }
-
-
-def _kind(kind: str) -> dict[str, Any]:
-    """JSON Schema of one kind of value (the readers in ``config`` enforce the same)."""
-    string = {"type": "string"}
-    name = {"type": "string", "pattern": NAME_RE.pattern}
-    simple: dict[str, dict[str, Any]] = {
-        "text": string,
-        "regex": {"type": "string", "format": "regex"},
-        "path": string,
-        "name": name,
-        "names": {"type": "array", "items": name, "uniqueItems": True},
-        "from": {"type": "string", "pattern": FROM_RE.pattern},
-        "registry": string,
-        "tags": {"type": "array", "items": {"type": "string", "pattern": TAG_RE.pattern}},
-        "platforms": {
-            "type": "array",
-            "items": {"enum": list(platforms.names())},
-            "minItems": 1,
-            "uniqueItems": True,
-        },
-        "labels": {
-            "type": "object",
-            "propertyNames": {"pattern": LABEL_KEY_RE.pattern},
-            "additionalProperties": string,
-        },
-        "args": {
-            "type": "object",
-            "propertyNames": {"pattern": ARG_RE.pattern},
-            "additionalProperties": string,
-        },
-    }
-    if kind in simple:
-        return simple[kind]
-    nested: dict[str, Any] = {  # built on demand: they contain other kinds
-        "tests": lambda: {"type": "array", "items": _object(TEST)},
-        "layout": lambda: _object(LAYOUT),
-        "from-defaults": lambda: _object(FROM),
-        "base": lambda: _object(BASE),
-        "apps": lambda: _by_name(_object(APP)),
-        "accelerators": lambda: _by_name(_object(ACCELERATOR)),
-        "packages": lambda: {
-            "oneOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {
-                    "type": "object",
-                    "propertyNames": {"enum": ["all", *platforms.names()]},
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            ]
-        },
-        "program": lambda: {
-            "type": "object",
-            "properties": {
-                "command": {"type": "string"},
-                "priority": {"type": "integer", "minimum": 0},
-                "user": {"type": "string"},
-            },
-            "required": ["command"],
-            "additionalProperties": False,
-        },
-        "ci": lambda: {
-            "type": "object",
-            "properties": {
-                "runners": {
-                    "type": "object",
-                    "propertyNames": {"enum": list(platforms.names())},
-                    "additionalProperties": {
-                        "oneOf": [
-                            {"type": "string", "pattern": r"^\S+$"},
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "runner": {"type": "string", "pattern": r"^\S+$"},
-                                    "emulated": {"type": "boolean"},
-                                },
-                                "required": ["runner"],
-                                "additionalProperties": False,
-                            },
-                        ]
-                    },
-                }
-            },
-            "additionalProperties": False,
-        },
-        "prune": lambda: {
-            "type": "object",
-            "properties": {
-                "keep_sha": {"type": "integer", "minimum": 0},
-                "keep_days": {"type": "integer", "minimum": 0},
-            },
-            "additionalProperties": False,
-        },
-        "accelerator-uses": lambda: _by_name(
-            {"oneOf": [{"type": "boolean"}, _object(ACCELERATOR_USE)]}
-        ),
-    }
-    if kind in nested:
-        result: dict[str, Any] = nested[kind]()
-        return result
-    return {}  # an unknown kind accepts anything (the validator decides)
-
-
-def _property(key: Key) -> dict[str, Any]:
-    schema = dict(_kind(key.kind))
-    schema["description"] = key.description + (f" (default: {key.default})" if key.default else "")
-    return schema
-
-
-def json_schema() -> dict[str, Any]:
-    """The whole family file as a JSON Schema (draft 2020-12)."""
-    schema = _object(TOP, "An image family for neko-bake (family.yaml)")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "neko-bake family file",
-        **schema,
-        "patternProperties": {"^x-": {}},  # ignored, like Compose's: anchors to merge from
-    }
-
-
-def render_json_schema() -> str:
-    """The JSON Schema as the text written to ``family.schema.json`` (deterministic)."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 _KIND_TEXT = {

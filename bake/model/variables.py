@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping
 
 from bake.core.errors import ConfigError
-from bake.model.config import registry_problem
-from bake.model.naming import Variables, tags
+from bake.model.naming import VARIABLES, Variables, tags
 from bake.model.schema import REGISTRY_RE, TAG_RE
+from bake.model.values import registry_problem
 
 __all__ = ["SEMVER_RE", "check_variables", "origins"]
 
@@ -31,10 +31,9 @@ RFC3339_RE = re.compile(
 
 def origins(env: Mapping[str, str], overrides: Mapping[str, str], default: str) -> dict[str, str]:
     """Where each variable's value came from, for the error message."""
-    names = ("REGISTRY", "TAG", "VERSION", "SHA", "CREATED", "CACHE_REGISTRY", "SOURCE")
     return {
-        name: "argument" if name in overrides else "environment" if name in env else default
-        for name in names
+        v.name: "argument" if v.name in overrides else "environment" if v.name in env else default
+        for v in VARIABLES
     }
 
 
@@ -50,11 +49,10 @@ def _problems(v: Variables) -> list[tuple[str, str]]:
         problems.append(("REGISTRY", "is empty: every image needs a registry/namespace name"))
     elif problem := registry_problem(v.REGISTRY):
         problems.append(("REGISTRY", problem))
-    if v.TAG:
-        for tag in v.TAG.split(","):
-            if not TAG_RE.fullmatch(tag):
-                message = f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}, comma-separated, no spaces)"
-                problems.append(("TAG", message))
+    for tag in v.tag_list:
+        if not TAG_RE.fullmatch(tag):
+            message = f"{tag!r} is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}, comma-separated, no spaces)"
+            problems.append(("TAG", message))
     if v.VERSION and not SEMVER_RE.fullmatch(v.VERSION):
         problems.append(
             (

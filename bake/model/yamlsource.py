@@ -9,7 +9,7 @@ import datetime
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -161,6 +161,29 @@ def read_string(doc: Document, path: KeyPath, value: Any) -> str:
             f'quote it to keep the text: "{written}"',
         )
     doc.fail(path, f'expected a string, got {kind_of(value)} (quote it: "{written}")')
+
+
+def read_checked(
+    doc: Document, path: KeyPath, value: Any, problem: Callable[[str], str | None]
+) -> str:
+    """A string that ``problem`` finds nothing wrong with (else its message, at ``path``)."""
+    text = read_string(doc, path, value)
+    if (message := problem(text)) is not None:
+        doc.fail(path, message)
+    return text
+
+
+def read_unique(
+    doc: Document, path: KeyPath, items: list[Any], what: str, problem: Callable[[str], str | None]
+) -> tuple[str, ...]:
+    """Checked strings (``read_checked``), each once: a repeat is a ``duplicate <what>``."""
+    found: list[str] = []
+    for i, item in enumerate(items):
+        text = read_checked(doc, (*path, i), item, problem)
+        if text in found:
+            doc.fail((*path, i), f"duplicate {what} {text!r}")
+        found.append(text)
+    return tuple(found)
 
 
 def read_string_map(doc: Document, path: KeyPath, value: Any) -> dict[str, str]:

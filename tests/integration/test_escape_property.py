@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from bake.emit.generated import expected_files, write_files
 from bake.front import cli
-from bake.model.config import LABEL_KEY_RE, load_config
+from bake.model.config import load_config
 from bake.model.family import resolve
+from bake.model.schema import LABEL_KEY_RE
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
 from tests.families import write_text

@@ -34,9 +34,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bake.front import cli
-from bake.model.config import DEFAULT_PLATFORMS
 from bake.model.family import Family, load_family
 from bake.model.naming import Variables, image_refs
+from bake.model.specs import DEFAULT_PLATFORMS
 from tests.buildx import bake_print, require_buildx
 from tests.ci import examples
 from tests.families import write_text

@@ -11,11 +11,12 @@ import pytest
 
 from bake.emit.document import dockerfile_in_context
 from bake.emit.generated import expected_files, write_files
-from bake.model.config import ImageSpec
 from bake.model.family import Family, Image, load_family
-from bake.model.naming import DEFAULT_EPOCH, Variables, cache_refs, image_labels, image_refs
+from bake.model.naming import DEFAULT_EPOCH, Variables, image_refs
 from bake.model.packages import build_args, dockerfile_for
+from bake.model.specs import ImageSpec
 from tests.buildx import bake_print, require_buildx
+from tests.oracle import cache_refs, image_labels
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILIES = {

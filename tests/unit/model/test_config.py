@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bake.front import cli
-from bake.model.config import DEFAULT_PLATFORMS, load_config
+from bake.model.config import load_config
+from bake.model.specs import DEFAULT_PLATFORMS
 from tests.families import write_family
 
 GOOD = """\

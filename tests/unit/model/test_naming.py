@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bake.model.family import load_family
-from bake.model.naming import Variables, image_labels, image_refs, semver_tags
+from bake.model.naming import Variables, image_refs, semver_tags
+from tests.oracle import image_labels
 
 FAMILY = load_family(Path(__file__).parents[2] / "fixtures/emit/family.yaml")
 

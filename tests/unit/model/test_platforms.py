@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bake.build import host
-from bake.model import config, platforms
+from bake.model import platforms, specs
 from bake.publish import sbom
 from bake.smoke import suite
 
@@ -24,7 +24,7 @@ def test_rows_are_complete_and_unique() -> None:
 
 
 def test_consumers_take_the_table() -> None:
-    assert config.KNOWN_PLATFORMS == platforms.names()
+    assert specs.KNOWN_PLATFORMS == platforms.names()
     assert sbom.SCANNER_PLATFORMS == platforms.names()
     assert host.foreign_platforms(platforms.names(), "x86_64") == ("linux/arm64", "linux/arm/v7")
     for row in platforms.PLATFORMS:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bake.emit.generated import expected_files
-from bake.model import schema
+from bake.model import schema, schema_json
 from bake.model.family import load_family
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,7 +25,7 @@ FAMILIES = [
 
 @pytest.fixture(scope="module")
 def validator() -> Any:
-    document = json.loads(schema.render_json_schema())
+    document = json.loads(schema_json.render_json_schema())
     jsonschema.Draft202012Validator.check_schema(document)
     return jsonschema.Draft202012Validator(document)
 
@@ -33,8 +33,8 @@ def validator() -> Any:
 def test_committed_schema_is_current_and_generated_next_to_the_family() -> None:
     family = load_family(ROOT / "family.yaml")
     files = expected_files(family, ROOT / "family.yaml")
-    assert files[ROOT / schema.SCHEMA_NAME] == schema.render_json_schema()
-    assert (ROOT / schema.SCHEMA_NAME).read_text() == schema.render_json_schema()
+    assert files[ROOT / schema.SCHEMA_NAME] == schema_json.render_json_schema()
+    assert (ROOT / schema.SCHEMA_NAME).read_text() == schema_json.render_json_schema()
 
 
 @pytest.mark.parametrize("path", FAMILIES, ids=lambda p: p.parent.name)
@@ -64,7 +64,7 @@ def test_the_schema_rejects_what_the_validator_rejects(
 
 
 def test_validator_key_sets_are_the_schema_s() -> None:
-    document = json.loads(schema.render_json_schema())
+    document = json.loads(schema_json.render_json_schema())
     assert list(document["properties"]) == list(schema.names(schema.TOP))
     app = document["properties"]["apps"]["additionalProperties"]
     assert list(app["properties"]) == list(schema.names(schema.APP))

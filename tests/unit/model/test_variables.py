@@ -12,8 +12,9 @@ from bake.build import pipeline
 from bake.core.errors import ConfigError
 from bake.front import cli, sessions
 from bake.model.family import load_family
-from bake.model.naming import Variables, common_labels
+from bake.model.naming import Variables
 from bake.smoke import suite
+from tests.oracle import common_labels
 
 TINY = Path(__file__).resolve().parents[2] / "fixtures/tiny/family.yaml"
 
