@@ -79,7 +79,7 @@ HEADER = ("id", "measure", "baseline", "ours", "ratio", "goal", "met?")
 
 
 def render(rows: Sequence[Row]) -> str:
-    """A Markdown table (readable in a terminal, pasteable into the README), then notes."""
+    """A Markdown table (readable in a terminal, pasteable into docs/benchmarks.md), then notes."""
     table = [HEADER, *(row.cells() for row in rows)]
     widths = [max(len(line[c]) for line in table) for c in range(len(HEADER))]
     lines = [

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bake.core.errors import BakeError
 from bake.emit.document import render_hcl, render_json
-from bake.emit.graph import update_readme
+from bake.emit.graph import readme_blocks, update_blocks
 from bake.model.family import Family
 from bake.model.schema import SCHEMA_NAME
 from bake.model.schema_json import render_json_schema
@@ -22,6 +22,7 @@ from bake.model.schema_json import render_json_schema
 __all__ = [
     "HCL_NAME",
     "JSON_NAME",
+    "DOCUMENTS",
     "README_NAME",
     "SCHEMA_NAME",
     "expected_files",
@@ -33,11 +34,17 @@ HCL_NAME = "docker-bake.hcl"
 JSON_NAME = "docker-bake.json"
 README_NAME = "README.md"
 
+DOCUMENTS = (README_NAME, "docs/family-file.md", "docs/platforms.md")
+"""The Markdown files, relative to the family file's folder, whose generated blocks
+``generate`` renews: in each, every block whose two markers it has (the graph, the schema
+table, the platform table; see ``bake.emit.graph.readme_blocks``). A file that is missing,
+or has no markers, is left alone."""
+
 
 def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
     """Path → text of every generated file, next to the family YAML: both bake files, the
-    family file's JSON Schema (for editors), and the README's family graph when the README
-    has the graph markers."""
+    family file's JSON Schema (for editors), and every document of ``DOCUMENTS`` that has
+    generated-block markers, with those blocks renewed."""
     root = family.root
     source = _display(config_path, root)
     files = {
@@ -45,10 +52,12 @@ def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
         root / JSON_NAME: render_json(family),
         root / SCHEMA_NAME: render_json_schema(),
     }
-    readme = _read(root / README_NAME)
-    updated = update_readme(readme, family) if readme is not None else None
-    if updated is not None:
-        files[root / README_NAME] = updated
+    blocks = readme_blocks(family)
+    for name in DOCUMENTS:
+        text = _read(root / name)
+        updated = update_blocks(text, blocks) if text is not None else None
+        if updated is not None:
+            files[root / name] = updated
     return files
 
 

@@ -1,10 +1,10 @@
 """A picture of the family: the image tree (tiers, parents, platforms per image) as
 Mermaid (GitHub renders it in Markdown) and as Graphviz DOT. Pure text from the family.
 
-``generate`` also keeps a Mermaid block current in the README next to the family file,
-between ``README_BEGIN`` and ``README_END`` (only when both markers are there), and the
-family-file schema table and the platform table between their own markers; ``check``
-reports any of them when it is stale.
+``generate`` also keeps a Mermaid block current between ``README_BEGIN`` and
+``README_END``, and the family-file schema table and the platform table between their
+own markers, in the documents ``bake.emit.generated.DOCUMENTS`` names (only where both
+markers are there); ``check`` reports any of them when it is stale.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ __all__ = [
     "SCHEMA_BEGIN",
     "SCHEMA_END",
     "render_dot",
+    "Block",
+    "readme_blocks",
     "render_mermaid",
+    "update_blocks",
     "update_readme",
 ]
 
@@ -75,14 +78,22 @@ def render_dot(family: Family) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(text: str, family: Family) -> str | None:
-    """``text`` with the generated blocks between their markers renewed (the family graph,
-    the family-file schema table, the platform table); None when it has no markers."""
-    blocks = (
+Block = tuple[str, str, str]
+"""(begin marker, end marker, what goes between them)."""
+
+
+def readme_blocks(family: Family) -> tuple[Block, ...]:
+    """Every generated block a document may carry: the family graph, the family-file schema
+    table and the platform table, each between its own markers."""
+    return (
         (README_BEGIN, README_END, f"```mermaid\n{render_mermaid(family)}```\n"),
         (SCHEMA_BEGIN, SCHEMA_END, render_markdown_table()),
         (PLATFORMS_BEGIN, PLATFORMS_END, platforms.render_markdown_table()),
     )
+
+
+def update_blocks(text: str, blocks: tuple[Block, ...]) -> str | None:
+    """``text`` with each block whose two markers it has renewed; None when it has none."""
     found = False
     for begin, end, content in blocks:
         start, stop = text.find(begin), text.find(end)
@@ -91,3 +102,9 @@ def update_readme(text: str, family: Family) -> str | None:
         found = True
         text = text[:start] + f"{begin}\n{content}" + text[stop:]
     return text if found else None
+
+
+def update_readme(text: str, family: Family) -> str | None:
+    """``text`` with the generated blocks between their markers renewed (the family graph,
+    the family-file schema table, the platform table); None when it has no markers."""
+    return update_blocks(text, readme_blocks(family))

@@ -69,7 +69,7 @@ def by_machine(machine: str) -> tuple[str, ...]:
 
 
 def render_markdown_table() -> str:
-    """The table as Markdown, for the README (``generate`` keeps it current there)."""
+    """The table as Markdown (``generate`` keeps it current in docs/platforms.md)."""
     lines = [
         "| platform | QEMU handler | `uname -m` | dpkg architecture | CI runner (default) |",
         "| --- | --- | --- | --- | --- |",

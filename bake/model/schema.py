@@ -179,7 +179,7 @@ _SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
 
 
 def render_markdown_table() -> str:
-    """The schema as the README's Markdown table (``generate`` keeps it current there)."""
+    """The schema as a Markdown table (``generate`` keeps it current in docs/family-file.md)."""
     rows: dict[tuple[str, str], list[str]] = {}
     keys: dict[tuple[str, str], Key] = {}
     for where, section in _SECTIONS:

@@ -54,7 +54,7 @@ SHA = "c0ffee0123456789abcdef0123456789abcdef01"
 COMMIT_TIME = "2026-11-28T09:00:00+00:00"
 TOKEN = "rehearsal-token"  # secrets.GITHUB_TOKEN, as the rehearsal gives it
 IGNORE = shutil.ignore_patterns(
-    ".git", ".nox", ".hypothesis", "*_cache", "__pycache__", "artifacts", "docs", "*.tar"
+    ".git", ".nox", ".hypothesis", "*_cache", "__pycache__", "artifacts", "*.tar"
 )
 Change = Callable[[Path], None]  # edits a checkout (a pull request's change, a fault)
 

@@ -1,4 +1,4 @@
-"""The family graph (Mermaid, DOT) and the README block that `generate` keeps current."""
+"""The family graph (Mermaid, DOT) and the README/docs blocks that `generate` keeps current."""
 
 from __future__ import annotations
 
@@ -62,9 +62,42 @@ def test_a_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
     assert (tmp_path / "README.md").read_text() == "# Us\n"
 
 
-def test_the_readme_tables_come_from_their_one_source() -> None:
+def test_the_docs_tables_come_from_their_one_source() -> None:
     from bake.model import platforms, schema
 
-    text = (ROOT / "README.md").read_text()
-    assert f"{graph.SCHEMA_BEGIN}\n{schema.render_markdown_table()}{graph.SCHEMA_END}" in text
-    assert f"{graph.PLATFORMS_BEGIN}\n{platforms.render_markdown_table()}" in text
+    family_file = (ROOT / "docs/family-file.md").read_text()
+    table = f"{graph.SCHEMA_BEGIN}\n{schema.render_markdown_table()}{graph.SCHEMA_END}"
+    assert table in family_file
+    platform_page = (ROOT / "docs/platforms.md").read_text()
+    assert f"{graph.PLATFORMS_BEGIN}\n{platforms.render_markdown_table()}" in platform_page
+    readme = (ROOT / "README.md").read_text()
+    assert graph.README_BEGIN in readme
+    assert graph.SCHEMA_BEGIN not in readme and graph.PLATFORMS_BEGIN not in readme
+
+
+def test_generate_and_check_keep_the_docs_pages_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ADOPT, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs/platforms.md"
+    page.write_text(f"# P\n\n{graph.PLATFORMS_BEGIN}\nold\n{graph.PLATFORMS_END}\n")
+    (tmp_path / "docs/family-file.md").write_text("# no markers here\n")
+    config = ["--config", str(tmp_path / "family.yaml")]
+    assert cli.main([*config, "check"]) == 1
+    assert "platforms.md is stale" in capsys.readouterr().err
+    assert cli.main([*config, "generate"]) == 0
+    assert "\nold\n" not in page.read_text() and "| `linux/arm64` |" in page.read_text()
+    assert (tmp_path / "docs/family-file.md").read_text() == "# no markers here\n"
+    assert cli.main([*config, "check"]) == 0
+
+
+def test_a_readme_may_still_carry_every_block(tmp_path: Path) -> None:
+    """An adopter's README with the schema or platform markers (no docs/ pages) keeps
+    getting them renewed, as before the tables moved to docs/."""
+    shutil.copytree(ADOPT, tmp_path, dirs_exist_ok=True)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Us\n{graph.SCHEMA_BEGIN}\nold\n{graph.SCHEMA_END}\n")
+    assert cli.main(["--config", str(tmp_path / "family.yaml"), "generate"]) == 0
+    assert "\nold\n" not in readme.read_text() and "| `registry` |" in readme.read_text()
+    assert not (tmp_path / "docs").exists()
