@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bake.core.errors import BakeError
 from bake.emit.document import render_hcl, render_json
-from bake.emit.graph import readme_blocks, update_blocks
+from bake.emit.graph import Block, readme_blocks, update_blocks
 from bake.model.family import Family
 from bake.model.schema import SCHEMA_NAME
 from bake.model.schema_json import render_json_schema
@@ -34,17 +34,21 @@ HCL_NAME = "docker-bake.hcl"
 JSON_NAME = "docker-bake.json"
 README_NAME = "README.md"
 
-DOCUMENTS = (README_NAME, "docs/family-file.md", "docs/platforms.md")
+DOCUMENTS = (README_NAME, "docs/family-file.md", "docs/platforms.md", "docs/cli.md")
 """The Markdown files, relative to the family file's folder, whose generated blocks
 ``generate`` renews: in each, every block whose two markers it has (the graph, the schema
-table, the platform table; see ``bake.emit.graph.readme_blocks``). A file that is missing,
-or has no markers, is left alone."""
+table, the platform table; see ``bake.emit.graph.readme_blocks``; and the blocks a caller
+adds, like the front layer's table of verbs). A file that is missing, or has no markers,
+is left alone."""
 
 
-def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
+def expected_files(
+    family: Family, config_path: Path, extra: tuple[Block, ...] = ()
+) -> dict[Path, str]:
     """Path → text of every generated file, next to the family YAML: both bake files, the
     family file's JSON Schema (for editors), and every document of ``DOCUMENTS`` that has
-    generated-block markers, with those blocks renewed."""
+    generated-block markers, with those blocks renewed. ``extra``: blocks rendered by a
+    higher layer (the CLI's verb table), which this layer cannot import."""
     root = family.root
     source = _display(config_path, root)
     files = {
@@ -52,7 +56,7 @@ def expected_files(family: Family, config_path: Path) -> dict[Path, str]:
         root / JSON_NAME: render_json(family),
         root / SCHEMA_NAME: render_json_schema(),
     }
-    blocks = readme_blocks(family)
+    blocks = (*readme_blocks(family), *extra)
     for name in DOCUMENTS:
         text = _read(root / name)
         updated = update_blocks(text, blocks) if text is not None else None

@@ -36,7 +36,7 @@ def default_config_path(start: Path | None = None) -> Path:
 
 
 def cmd_generate(args: argparse.Namespace, family: Family) -> int:
-    changed = write_files(expected_files(family, args.config))
+    changed = write_files(expected_files(family, args.config, verbs.markdown_blocks()))
     for path in changed:
         print(f"wrote {path}")
     if not changed:
@@ -45,7 +45,7 @@ def cmd_generate(args: argparse.Namespace, family: Family) -> int:
 
 
 def cmd_check(args: argparse.Namespace, family: Family) -> int:
-    stale = stale_files(expected_files(family, args.config))
+    stale = stale_files(expected_files(family, args.config, verbs.markdown_blocks()))
     for path, diff in stale.items():
         print(diff, end="" if diff.endswith("\n") else "\n")
         print(f"{path} is stale", file=sys.stderr)

@@ -19,6 +19,7 @@ from typing import Any
 from bake.core import run
 from bake.core.errors import CommandError, HostError
 from bake.emit import generated
+from bake.front import verbs
 from bake.model import packages
 from bake.model.family import Family
 
@@ -111,5 +112,5 @@ def lint(
     the real ones but in tests, which pass fakes rather than patch the modules."""
     for cmd in commands:
         runner(list(cmd), cwd=family.root)
-    write_files(generated.expected_files(family, config_path))
+    write_files(generated.expected_files(family, config_path, verbs.markdown_blocks()))
     bake_check(family, bake_args, runner)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bake.build import pipeline, refresh
 from bake.core.errors import ConfigError
+from bake.emit.graph import Block
 from bake.publish import prune
 
 __all__ = ["VERBS", "Action", "Request", "Verb", "by_action", "render_markdown"]
@@ -139,6 +140,15 @@ def by_action(action: str, verbs: Sequence[Verb] = VERBS) -> Verb:
         if verb.name == action:
             return verb
     raise ValueError(f"unknown action {action!r}")
+
+
+MARKDOWN_BEGIN = "<!-- neko-bake verbs: begin (python -m bake generate keeps this current) -->"
+MARKDOWN_END = "<!-- neko-bake verbs: end -->"
+
+
+def markdown_blocks(verbs: Sequence[Verb] = VERBS) -> tuple[Block, ...]:
+    """The generated block ``generate`` and ``check`` keep current in docs/cli.md."""
+    return ((MARKDOWN_BEGIN, MARKDOWN_END, render_markdown(verbs)),)
 
 
 def render_markdown(verbs: Sequence[Verb] = VERBS) -> str:

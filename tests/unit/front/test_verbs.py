@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 
+from bake.emit.generated import expected_files, stale_files
 from bake.front import actions, cli, sessions, verbs
 from bake.front.verbs import VERBS, Action
+from bake.model.family import load_family
 
 TINY = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "tiny" / "family.yaml"
 
@@ -79,3 +82,23 @@ def test_run_action_dispatches_through_the_table(tmp_path: Path) -> None:
         actions.run_action("build", TINY, "turbo", ["--digests", str(tmp_path)], {}, table)
     with pytest.raises(ValueError, match="unknown action"):
         actions.run_action("bogus", TINY, "turbo", [], {}, table)
+
+
+def test_docs_cli_table_is_generated_from_the_table(tmp_path: Path) -> None:
+    """docs/cli.md's verb table is the table's own rendering: ``generate`` writes it and
+    ``check`` fails once a row of the table changes."""
+    tmp_path = tmp_path / "family"
+    shutil.copytree(TINY.parent, tmp_path)
+    (tmp_path / "docs").mkdir()
+    markers = f"{verbs.MARKDOWN_BEGIN}\n{verbs.MARKDOWN_END}\n"
+    (tmp_path / "docs" / "cli.md").write_text(f"# CLI\n\n{markers}")
+    family = load_family(tmp_path / "family.yaml")
+    files = expected_files(family, tmp_path / "family.yaml", verbs.markdown_blocks())
+    cli_md = files[tmp_path / "docs" / "cli.md"]
+    assert verbs.render_markdown() in cli_md
+    (tmp_path / "docs" / "cli.md").write_text(cli_md)
+    planted = (*verbs.VERBS, dataclasses.replace(verbs.VERBS[0], description="polish {what}"))
+    stale = stale_files(
+        expected_files(family, tmp_path / "family.yaml", verbs.markdown_blocks(planted))
+    )
+    assert list(stale) == [tmp_path / "docs" / "cli.md"]
