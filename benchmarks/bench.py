@@ -3,10 +3,13 @@
     python benchmarks/bench.py                 # all of them (about 30 min on 2 busy cores)
     python benchmarks/bench.py --only P1,P3    # some of them
     python benchmarks/bench.py --quick         # CI: P1 on 10/30 targets, P3 on tests/fixtures/tiny
+    python benchmarks/bench.py --only P3,P5 --reference-platforms linux/amd64,linux/arm64
 
 Build output goes to a log file (named on stderr); the table goes to stdout. Each
 measure is a ratio of ours to its baseline, both taken in this run; see the module of
 each measure for what exactly runs: p1_generate.py, builds.py (P2–P5), p6_stage_merge.py.
+P3, P3b and P5 run on the reference family too (firefox; reference.py), unless --quick;
+P2 and P4 there are rows marked not measured (each needs two more cold builds of it).
 """
 
 from __future__ import annotations
@@ -19,17 +22,36 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import builds, p1_generate, p6_stage_merge
+from benchmarks import builds, p1_generate, p6_stage_merge, reference
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE
-from benchmarks.table import Row, machine, render, say
+from benchmarks.table import Row, machine, not_available, render, say
 
 __all__ = ["main", "run_all"]
 
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
+ALL = ("P1", "P2", "P3", "P3B", "P4", "P5", "P6")
 BUILD_MEASURES = {"P2", "P3", "P4", "P5"}
+REFERENCE_MEASURES = {"P2", "P3", "P3B", "P4", "P5"}
 
 
-def run_all(only: set[str], rounds: int, quick: bool, log: Path) -> list[Row]:
+def reference_rows(only: set[str], log: Path, platforms: tuple[str, ...]) -> list[Row]:
+    """P3, P3b, P5 for firefox on the reference family; P2 and P4 as not measured."""
+    samples = reference.Samples()
+    with tempfile.TemporaryDirectory(prefix="t-bench-ref-") as tmp:
+        plan = reference.measure(Path(tmp), 3, log, samples, platforms)
+        reference.forget(plan)
+    table = [row for row in reference.rows(samples) if row.id.upper() in only]
+    expensive = "not measured on the reference family: it needs two more cold builds of it"
+    table += [
+        not_available(id_, f"{id_} on family.yaml (firefox)", expensive)
+        for id_ in ("P2", "P4")
+        if id_ in only
+    ]
+    return table
+
+
+def run_all(
+    only: set[str], rounds: int, quick: bool, log: Path, platforms: tuple[str, ...] = ()
+) -> list[Row]:
     """The rows of the measures in ``only`` (quick: P1 and P3, small, one round of builds)."""
     table: list[Row] = []
     if "P1" in only:
@@ -39,6 +61,8 @@ def run_all(only: set[str], rounds: int, quick: bool, log: Path) -> list[Row]:
         samples = builds.measure(source, 1 if quick else rounds, quick, log)
         name = source.relative_to(BENCH_FIXTURE.parent.parent).as_posix()
         table += [row for row in builds.rows(samples, name) if row.id[:2] in only]  # P2b with P2
+    if only & REFERENCE_MEASURES and not quick:
+        table += reference_rows(only, log, platforms)
     if "P6" in only and not quick:
         table += p6_stage_merge.rows(rounds, log)
     return table
@@ -46,9 +70,12 @@ def run_all(only: set[str], rounds: int, quick: bool, log: Path) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(ALL), help="comma-separated ids (P1,…,P6)")
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated ids (P1,…,P6, P3b)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the builds (P2–P6)")
     parser.add_argument("--quick", action="store_true", help="the small variant CI runs")
+    parser.add_argument(
+        "--reference-platforms", default="", help="restrict the reference family's platforms"
+    )
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "t-bench.log")
     args = parser.parse_args(argv)
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
@@ -59,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         only &= {"P1", "P3"}
     say(f"build output goes to {args.log}")
     start_machine = machine()
-    table = run_all(only, args.rounds, args.quick, args.log)
+    platforms = tuple(p for p in args.reference_platforms.split(",") if p)
+    table = run_all(only, args.rounds, args.quick, args.log, platforms)
     print(start_machine)
     print(render(table))
 

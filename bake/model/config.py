@@ -238,11 +238,15 @@ def _tests(doc: Document, path: KeyPath, origin: str, items: list[Any]) -> tuple
                 re.compile(expect)
             except re.error as exc:
                 doc.fail((*where, "expect"), f"expected a Python regular expression: {exc}")
+        per_platform = data.get("per-platform", True)
+        if not isinstance(per_platform, bool):
+            doc.fail((*where, "per-platform"), f"expected true or false, got {per_platform!r}")
         test = SmokeTest(
             name=read_string(doc, (*where, "name"), data["name"]),
             run=read_string(doc, (*where, "run"), data["run"]),
             expect=expect,
             origin=origin,
+            per_platform=per_platform,
         )
         if any(t.name == test.name for t in tests):
             doc.fail((*where, "name"), f"duplicate test name {test.name!r}")

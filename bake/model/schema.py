@@ -107,6 +107,14 @@ TEST: tuple[Key, ...] = (
     Key("name", "text", "Unique among the image's tests", required=True),
     Key("run", "text", "Shell command run with `sh -c` inside the image", required=True),
     Key("expect", "regex", "Python regex searched in stdout+stderr", "exit code 0 is enough"),
+    Key(
+        "per-platform",
+        "bool",
+        "`false`: the result does not depend on the CPU, so the test runs once per image "
+        "(on the native platform if the image has it, else its first); the architecture "
+        "check still runs on every platform",
+        "`true`: on every platform",
+    ),
 )
 LAYOUT: tuple[Key, ...] = (
     Key("base", "path", "Folder of the base image's Dockerfile", "`base`"),
@@ -145,6 +153,7 @@ def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
 _KIND_TEXT = {
     "text": "string",
     "regex": "regex",
+    "bool": "true or false",
     "path": "relative path",
     "name": "name",
     "names": "list of names",
@@ -154,7 +163,7 @@ _KIND_TEXT = {
     "platforms": "list of platforms",
     "labels": "string → string",
     "args": "string → string",
-    "tests": "list of `{name, run, expect?}`",
+    "tests": "list of `{name, run, expect?, per-platform?}`",
     "layout": "mapping",
     "from-defaults": "mapping",
     "base": "image",

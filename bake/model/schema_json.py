@@ -91,6 +91,7 @@ def _by_name(value: dict[str, Any]) -> dict[str, Any]:
 _KINDS: dict[str, Callable[[], dict[str, Any]]] = {
     "text": lambda: _STRING,
     "regex": lambda: {"type": "string", "format": "regex"},
+    "bool": lambda: {"type": "boolean"},
     "path": lambda: _STRING,
     "name": lambda: _NAME,
     "names": lambda: {"type": "array", "items": _NAME, "uniqueItems": True},

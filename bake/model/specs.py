@@ -48,6 +48,7 @@ class SmokeTest:
     run: str
     expect: str | None = None
     origin: str = ""  # the image that declared it; children inherit it
+    per_platform: bool = True  # False: CPU-independent, run once per image
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """Smoke tests: every declared test, plus an architecture check, for every image × platform,
 run in the loaded image under QEMU (``docker run --platform``).
 
+A test the family marks ``per-platform: false`` does not depend on the CPU (a file's
+content, a package's version, the user): it runs once per image, on the platform this
+machine runs natively if the image has it (no QEMU), else on the image's first platform.
+Every image × platform still runs its architecture check, and every other test.
+
 Planning (``plan_checks``) and judging (``judge``) are pure; ``bake.smoke.batch`` runs all checks
 of one image × platform in one container and ``bake.smoke.containers`` starts those. ``--pull
 never`` makes sure the image tested is the one just built and loaded, never a same-named
@@ -9,6 +14,7 @@ image fetched from the registry.
 
 from __future__ import annotations
 
+import platform as _platform
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +28,7 @@ __all__ = [
     "Outcome",
     "arch_check",
     "judge",
+    "once_platform",
     "plan_checks",
 ]
 
@@ -63,18 +70,28 @@ def arch_check(image: str, platform: str, ref: str) -> Check:
     return Check(image, platform, ref, ARCH_CHECK, ARCH_SCRIPT, expect)
 
 
+def once_platform(image_platforms: Sequence[str], machine: str | None = None) -> str:
+    """Where a ``per-platform: false`` test runs: the first of the image's platforms this
+    CPU (``uname -m``) runs natively, else the image's first platform."""
+    native = set(platforms.by_machine(machine or _platform.machine()))
+    return next((p for p in image_platforms if p in native), image_platforms[0])
+
+
 def plan_checks(
-    images: Sequence[Image], refs: Callable[[Image], Sequence[str]]
+    images: Sequence[Image], refs: Callable[[Image], Sequence[str]], machine: str | None = None
 ) -> tuple[Check, ...]:
-    """Image × platform × (architecture check, then the image's tests), in build order."""
+    """Image × platform × (architecture check, then the image's tests), in build order; a
+    ``per-platform: false`` test only on the image's ``once_platform``."""
     checks: list[Check] = []
     for image in images:
         ref = refs(image)[0]
+        once = once_platform(image.platforms, machine) if image.platforms else ""
         for platform in image.platforms:
             checks.append(arch_check(image.name, platform, ref))
             checks += [
                 Check(image.name, platform, ref, t.name, t.run, t.expect, t.origin)
                 for t in image.tests
+                if t.per_platform or platform == once
             ]
     return tuple(checks)
 

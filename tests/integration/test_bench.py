@@ -11,7 +11,7 @@ import pytest
 
 from bake.model.family import load_family
 from bake.publish import sbom
-from benchmarks import builds, p1_generate, scoped_cache
+from benchmarks import builds, p1_generate, reference, scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, render
 
@@ -109,3 +109,33 @@ def test_p1_linearity_compares_the_last_step_with_the_one_before() -> None:
     assert steady.ratio == pytest.approx(1.0) and steady.met == "yes"  # 2 ms per target twice
     growing = p1_generate._linearity([(100, 1.0, 0.5), (300, 1.2, 0.9), (600, 2.0, 1.5)])
     assert growing.ratio == pytest.approx((0.8 / 300) / (0.2 / 200)) and growing.met == "NO"
+
+
+def test_reference_copy_is_cold_from_a_root_step_of_the_base(tmp_path: Path) -> None:
+    config = reference.copy_reference(tmp_path / "copies" / "ref1", "ref1")
+    lines = (config.parent / "dockerfiles/base/Dockerfile").read_text().splitlines()
+    stamp = lines.index('RUN echo "bench-run ref1" > /etc/bench-run')
+    assert lines[stamp + 1].startswith("USER ")  # still root, after the package installs
+    plan = reference.plan_for(config.parent, ("linux/amd64",))
+    assert [image.name for image in plan.images] == ["firefox"]
+    assert plan.refs(plan.images[0])[0] == "127.0.0.1:5000/t-bench-ref/firefox:ref1"
+
+
+def test_reference_rows_and_smoke_breakdown() -> None:
+    samples = reference.Samples(cold=[40.0], noop=[1.2, 1.4, 1.3], plain_noop=[0.5, 0.6, 0.4])
+    samples.smoke, samples.checks, samples.cells = [10.0], 30, 3
+    rows = {row.id: row for row in reference.rows(samples)}
+    assert rows["P3"].ratio == pytest.approx(1.3 / 40) and rows["P3"].met == "NO"
+    assert rows["P3b"].ratio == pytest.approx(1.3 / 0.5) and rows["P3b"].met == "yes"
+    assert rows["P5"].ratio == pytest.approx(0.25) and rows["P5"].met == "NO"
+    text = (
+        "[1/3] firefox linux/amd64 architecture pass 0.1s\n"
+        "[2/3] firefox linux/arm64 xvfb pass 4.0s\n"
+        "[3/3] firefox linux/arm64 architecture pass 0.5s\n"
+    )
+    line = reference.breakdown(text)
+    assert "linux/amd64 0.1 s, linux/arm64 4.5 s" in line
+    assert line.endswith(
+        "slowest: xvfb@linux/arm64 4.0 s, architecture@linux/arm64 0.5 s, "
+        "architecture@linux/amd64 0.1 s"
+    )

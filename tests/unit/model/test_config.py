@@ -166,6 +166,12 @@ BAD = {
         8,
         "regular expression",
     ),
+    "per-platform not a bool": (
+        GOOD.replace("expect: Firefox", "expect: Firefox, per-platform: 'no'"),
+        "apps.firefox.tests[0].per-platform",
+        8,
+        "expected true or false, got 'no'",
+    ),
     "bad registry": (
         GOOD.replace("ghcr.io/example/neko", "ghcr.io/Example Neko"),
         "registry",

@@ -5,9 +5,14 @@ tests/integration/test_containers_docker.py: its `kill -9 -1` is only safe insid
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
-from bake.smoke import batch
+from bake.model.config import SmokeTest
+from bake.model.family import load_family
+from bake.model.naming import Variables, image_refs
+from bake.smoke import batch, suite
 from bake.smoke.suite import Check
+from tests.unit.smoke.test_suite import TINY
 
 TOKEN = "@@bake-0123456789abcdef"
 
@@ -81,3 +86,21 @@ def test_transcript_keeps_output_before_any_marker_for_the_first_check() -> None
     assert transcript.feed("docker: Error response from daemon: No such image\n") is None
     assert transcript.current is None
     assert transcript.pending().startswith("docker: Error")
+
+
+def test_a_once_per_image_test_leaves_one_container_per_image_and_platform() -> None:
+    """Planning drops a ``per-platform: false`` test from the emulated platforms; the
+    batches still cover every image × platform, each starting with its architecture check."""
+    family = load_family(TINY)
+    once = SmokeTest("files", "id", per_platform=False, origin="base")
+    images = [replace(image, tests=(*image.tests, once)) for image in family.images]
+    variables = Variables(REGISTRY="r.example/ns", TAG="t")
+    checks = suite.plan_checks(images, lambda i: image_refs(i, variables), "x86_64")
+    groups = batch.batches(checks)
+    assert [(b.image, b.platform) for b in groups] == [
+        (image.name, platform) for image in images for platform in image.platforms
+    ]
+    for group in groups:
+        names = [c.name for c in group.checks]
+        assert names[0] == "architecture"
+        assert ("files" in names) == (group.platform == "linux/amd64")

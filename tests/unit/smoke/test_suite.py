@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,48 @@ def test_every_known_architecture_has_an_anchored_pattern() -> None:
     for platform in platforms.names():
         pattern = suite.arch_check("i", platform, "r").expect
         assert pattern is not None and re.compile(pattern)
+
+
+def _family_with_once_tests(tmp_path: Path) -> Path:
+    """The tiny family with two more base tests: one per platform, one not."""
+    shutil.copytree(TINY.parent, tmp_path / "tiny")
+    path = tmp_path / "tiny" / "family.yaml"
+    marker = "  tests:\n    - name: marker\n"
+    text = path.read_text(encoding="utf-8")
+    assert marker in text
+    added = (
+        "    - {name: cpu, run: 'uname -m'}\n    - {name: files, run: id, per-platform: false}\n"
+    )
+    path.write_text(text.replace(marker, "  tests:\n" + added + marker[9:], 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("machine", "once"),
+    [("x86_64", "linux/amd64"), ("aarch64", "linux/arm64"), ("riscv64", "linux/amd64")],
+)
+def test_a_test_that_is_not_per_platform_runs_once_per_image_on_the_native_platform(
+    tmp_path: Path, machine: str, once: str
+) -> None:
+    family = load_family(_family_with_once_tests(tmp_path))
+    variables = Variables(REGISTRY="r.example/ns", TAG="t")
+    checks = suite.plan_checks(family.images, lambda i: image_refs(i, variables), machine)
+    for image in family.images:
+        mine = [(c.platform, c.name) for c in checks if c.image == image.name]
+        # every image × platform keeps its architecture check and every per-platform test
+        for platform in image.platforms:
+            assert (platform, "architecture") in mine
+            assert (platform, "cpu") in mine
+        assert [p for p, n in mine if n == "files"] == [once]  # inherited: once as well
+
+
+def test_once_platform_prefers_native_else_first() -> None:
+    assert suite.once_platform(("linux/arm/v7", "linux/arm64"), "aarch64") == "linux/arm64"
+    assert suite.once_platform(("linux/arm64", "linux/amd64"), "x86_64") == "linux/amd64"
+    assert suite.once_platform(("linux/arm/v7", "linux/arm64"), "x86_64") == "linux/arm/v7"
+
+
+def test_tests_run_on_every_platform_by_default(checks: tuple[suite.Check, ...]) -> None:
+    family = load_family(TINY)
+    assert all(t.per_platform for image in family.images for t in image.tests)
+    assert len(checks) == 3 * 2 + 3 * 3 + 2 * 4  # unchanged: every test on every platform
