@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "adopt"
 REGISTRY = "127.0.0.1:5000/t-package-adopt"
-NOXFILE = "import bake.front.nox_sessions\nbake.nox_sessions.register()\n"
+NOXFILE = "import bake.nox_sessions\nbake.nox_sessions.register()\n"
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "bake")
 
 

@@ -234,7 +234,7 @@ def test_fault_sigterm_in_the_tag_phase_leaves_only_verified_tags_and_a_rerun_co
     proxy = FaultProxy(SHARED, namespace, tag_delay=2.0)
     registry = f"{proxy.address}/{namespace}"
     code = (
-        "import sys; from bake import sessions; "
+        "import sys; from bake.front import sessions; "
         "sessions.by_name(sessions.catalogue(), 'push-all').action(sys.argv[1:])"
     )
     env = {**os.environ, "BAKE_CONFIG": str(TINY)}
