@@ -49,6 +49,10 @@ class OwnRegistry:
                 time.sleep(0.1)
         raise AssertionError("own registry did not start")
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

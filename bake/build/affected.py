@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import BakeError, ConfigError
 from bake.model.family import Family, Image, load_family
 
@@ -107,16 +107,16 @@ def parse_name_status(text: str) -> tuple[Change, ...]:
     return tuple(changes)
 
 
-def _git(root: Path, *args: str) -> str:
-    return run.capture_stdout(["git", "-C", str(root), *args])
+def _git(docker: Docker, root: Path, *args: str) -> str:
+    return docker.capture(["git", "-C", str(root), *args])
 
 
-def changed_files(top: Path, ref: str) -> tuple[Change, ...]:
+def changed_files(top: Path, ref: str, docker: Docker) -> tuple[Change, ...]:
     """Files that differ between ``ref`` and the working tree, untracked ones included
     (they are sent to the build like any other file of a context); paths are relative to
     the repository's top folder ``top``."""
     try:
-        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        _git(docker, top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except BakeError:
         raise ConfigError(
             "--since",
@@ -125,13 +125,13 @@ def changed_files(top: Path, ref: str) -> tuple[Change, ...]:
             "(in a shallow CI checkout, fetch it first, e.g. `git fetch --depth=1 origin "
             f"{ref}`, or check out with fetch-depth: 0)",
         ) from None
-    diff = _git(top, "diff", "--name-status", "-z", "-M", "--no-ext-diff", ref, "--")
-    untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--full-name")
+    diff = _git(docker, top, "diff", "--name-status", "-z", "-M", "--no-ext-diff", ref, "--")
+    untracked = _git(docker, top, "ls-files", "-z", "--others", "--exclude-standard", "--full-name")
     changes = parse_name_status(diff)
     return (*changes, *(Change("?", path) for path in untracked.split("\0") if path))
 
 
-def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
+def _family_at(top: Path, ref: str, config_path: Path, docker: Docker) -> Family | str:
     """The family file as it was at ``ref``, resolved; or why it cannot be had.
 
     It is loaded inside the family's folder as it was at ``ref`` (``git archive``), since
@@ -139,11 +139,21 @@ def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
     """
     relative = PurePosixPath(config_path.resolve().relative_to(top).as_posix())
     probe = ["git", "-C", str(top), "cat-file", "-e", f"{ref}:{relative}"]
-    if run.run(probe, capture=True, check=False, echo=False).returncode != 0:
+    if docker.run(probe, capture=True, check=False, echo=False).returncode != 0:
         return f"{relative} did not exist at {ref}"
     with tempfile.TemporaryDirectory(prefix="bake-affected-") as folder:
         archive = Path(folder) / "tree.tar"
-        _git(top, "archive", "--format=tar", "-o", str(archive), ref, "--", str(relative.parent))
+        _git(
+            docker,
+            top,
+            "archive",
+            "--format=tar",
+            "-o",
+            str(archive),
+            ref,
+            "--",
+            str(relative.parent),
+        )
         with tarfile.open(archive) as tar:
             _extract(tar, Path(folder) / "tree")
         try:
@@ -152,11 +162,14 @@ def _family_at(top: Path, ref: str, config_path: Path) -> Family | str:
             return f"{relative} at {ref} is not a valid family ({exc.message})"
 
 
-def _extract(tar: tarfile.TarFile, folder: Path) -> None:
+def _extract(
+    tar: tarfile.TarFile, folder: Path, has_filter: bool = hasattr(tarfile, "data_filter")
+) -> None:
     """Extract ``git archive``'s tar with the "data" filter where Python has it (3.11.4 and
     later); Debian 12's Python 3.11.2 has not, so there the same rules are checked by hand:
-    no absolute path, no ``..``, no device, no link leaving the tree."""
-    if hasattr(tarfile, "data_filter"):
+    no absolute path, no ``..``, no device, no link leaving the tree (``has_filter``:
+    whether this Python has the filter; a test checks the rules by hand on any Python)."""
+    if has_filter:
         tar.extractall(folder, filter="data")
         return
     for member in tar.getmembers():
@@ -173,17 +186,19 @@ def _extract(tar: tarfile.TarFile, folder: Path) -> None:
     tar.extractall(folder)  # the members were checked above
 
 
-def since(family: Family, config_path: Path, ref: str) -> Affected:
-    """What changed between ``ref`` and the working tree affects (reads git)."""
+def since(family: Family, config_path: Path, ref: str, docker: Docker | None = None) -> Affected:
+    """What changed between ``ref`` and the working tree affects (reads git through
+    ``docker``, the run's command runner; default: the real one)."""
+    docker = docker or Docker()
     cmd = ["git", "-C", str(family.root), "rev-parse", "--show-toplevel"]
-    found = run.run(cmd, capture=True, check=False, echo=False)
+    found = docker.run(cmd, capture=True, check=False, echo=False)
     if found.returncode != 0:
         said = (found.stderr.strip().splitlines() or ["no output"])[-1]
         raise ConfigError("--since", "", f"--since needs the family in a git repository: {said}")
     top = Path(found.stdout.strip()).resolve()
     prefix = family.root.resolve().relative_to(top).as_posix()
-    changes = changed_files(top, ref)
-    then = _family_at(top, ref, config_path)
+    changes = changed_files(top, ref, docker)
+    then = _family_at(top, ref, config_path, docker)
     return affected_images(family, then, changes, "" if prefix == "." else prefix)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from bake.build import export, host, isolation, reuse
 from bake.build.plan import Plan, bake_command, describe, describe_attestations, probe_command, say
-from bake.core import run
 from bake.emit import generated
 from bake.publish import sbom
 
@@ -35,10 +34,15 @@ def build_and_load(
     uploaded: bool = False,
 ) -> Built:
     """Build and load; ``uploaded``: reuse an image only if every repository holds it."""
-    host.check_build_host()
+    host.check_build_host(plan.docker)
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     say(describe(plan, action))
-    attestations = sbom.attestations(plan.options.sbom_generator, plan.options.tools_registry)
+    attestations = sbom.attestations(
+        plan.options.sbom_generator,
+        plan.options.tools_registry,
+        runner=plan.docker.run,
+        check_registry=plan.registries.check,
+    )
     say(describe_attestations(attestations))
     env = {**plan.bake_env(), "SOURCE_DATE_EPOCH": export.source_date_epoch(os.environ)}
     start = time.monotonic()
@@ -48,20 +52,20 @@ def build_and_load(
     reused = reusable(plan, folder, inputs, probed, uploaded)
     exported = tuple(image for image in plan.images if image.name not in reused)
     if exported:
-        run.run(bake_command(plan, attestations, out, exported), cwd=plan.family.root, env=env)
+        command = bake_command(plan, attestations, out, exported)
+        plan.docker.run(command, cwd=plan.family.root, env=env)
     # Another session may load the same names: take turns, and pin what this run loaded.
     with isolation.loading(ref for image in plan.images for ref in plan.refs(image)):
         for image in exported:
-            loaded = export.load(out / f"{image.name}.tar", plan.refs(image)[0])
+            loaded = export.load(plan.docker, out / f"{image.name}.tar", plan.refs(image)[0])
             if not uploaded:  # only an upload needs the tar after the load (a full image each)
                 (out / f"{image.name}.tar").unlink()
             if folder is not None:
                 fingerprint = probed.get(image.name, {})
-                reuse.remember(
-                    folder, replace(loaded, image=image.name, probe=fingerprint, inputs=inputs)
-                )
+                verified = replace(loaded, image=image.name, probe=fingerprint, inputs=inputs)
+                reuse.remember(plan.docker, folder, verified)
         for name, verified in reused.items():
-            reuse.restore(verified, plan.refs(plan.family.image(name))[0])
+            reuse.restore(plan.docker, verified, plan.refs(plan.family.image(name))[0])
         if pins:
             pins.pin({image.name: plan.refs(image)[0] for image in plan.images})
     took = time.monotonic() - start
@@ -77,7 +81,8 @@ def probe(plan: Plan, folder: Path | None, env: Mapping[str, str]) -> dict[str, 
         return {}
     with reuse.locked(folder) as layouts, tempfile.TemporaryDirectory(prefix="bake-") as tmp:
         metadata = Path(tmp) / "metadata.json"
-        reuse.run_probe(probe_command(plan, layouts, metadata), plan.family.root, env)
+        command = probe_command(plan, layouts, metadata)
+        reuse.run_probe(plan.docker, command, plan.family.root, env)
         return reuse.probed_manifests(layouts, metadata, [i.name for i in plan.images])
 
 
@@ -97,9 +102,10 @@ def reusable(
         fingerprint = probed.get(image.name)
         if not fingerprint or verified is None or dict(verified.probe) != fingerprint:
             continue
-        if not reuse.present(verified):
+        if not reuse.present(plan.docker, verified):
             continue
-        if uploaded and not reuse.in_registry(verified, plan.repositories(image)):
+        repositories = plan.repositories(image)
+        if uploaded and not reuse.in_registry(plan.registries, verified, repositories):
             continue
         found[image.name] = verified
     return found

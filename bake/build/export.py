@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bake.build import reuse
-from bake.core import options, run
+from bake.core import options
+from bake.core.docker import Docker
 from bake.core.errors import PipelineError
 from bake.publish import readback
 from bake.publish.ocitar import open_layout, platform_manifests
@@ -35,13 +36,13 @@ def source_date_epoch(env: Mapping[str, str]) -> str:
     return options.value(options.EPOCH, env=env)
 
 
-def load(tar: Path, ref: str) -> reuse.Verified:
+def load(docker: Docker, tar: Path, ref: str) -> reuse.Verified:
     """Load the image tar; the loaded image must be the tar's index (what gets uploaded).
 
     Returns what was loaded (index and platform manifests), for ``bake.build.reuse``."""
-    run.run(["docker", "load", "--quiet", "--input", str(tar)], capture=True)
+    docker.run(["docker", "load", "--quiet", "--input", str(tar)], capture=True)
     with open_layout(tar) as layout:
-        loaded = readback.local_digest(ref)
+        loaded = readback.local_digest(ref, docker.capture)
         if loaded != layout.index.digest:
             raise PipelineError(f"{ref}: loaded as {loaded}, but {tar} holds {layout.index.digest}")
         manifests = platform_manifests(json.loads(layout.index.body))

@@ -11,7 +11,8 @@ What the pipeline relies on, and why:
   up inside the container, where it does not exist);
 - a reachable registry when the push target is a local one (127.0.0.1:PORT, localhost).
 
-Parsers are pure functions; only the ``check_*`` functions read files or run commands.
+Parsers are pure functions; only the ``check_*`` functions read files or run commands
+(through the run's ``Docker``, so a test answers them with a fake).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bake.core import run
+from bake.core.docker import BINFMT_ROOT, Docker
 from bake.core.errors import HOST_FIX as FIX
 from bake.core.errors import BakeError, HostError
 from bake.model import platforms as platforms_table
 
 __all__ = [
-    "BINFMT_ROOT",
     "MINIMUMS",
     "MIN_BUILDX",
     "binfmt_problem",
@@ -55,7 +55,6 @@ def _minimum(name: str) -> tuple[int, ...]:
 
 
 MIN_BUILDX = _minimum("MIN_BUILDX")
-BINFMT_ROOT = Path("/proc/sys/fs/binfmt_misc")
 
 
 def parse_buildx_version(text: str) -> tuple[int, ...] | None:
@@ -107,10 +106,10 @@ def binfmt_problem(platform: str, handler_text: str | None) -> str | None:
 # --- checks (side effects) ----------------------------------------------------------------
 
 
-def check_docker() -> None:
+def check_docker(docker: Docker) -> None:
     """The docker CLI exists and its daemon answers."""
     try:
-        run.capture_stdout(["docker", "version", "--format", "{{.Server.Version}}"])
+        docker.capture(["docker", "version", "--format", "{{.Server.Version}}"])
     except HostError as exc:
         raise HostError(f"docker CLI not found ({exc}); {FIX}") from None
     except BakeError as exc:
@@ -120,10 +119,10 @@ def check_docker() -> None:
         ) from None
 
 
-def check_buildx(minimum: tuple[int, ...] = MIN_BUILDX) -> None:
+def check_buildx(docker: Docker, minimum: tuple[int, ...] = MIN_BUILDX) -> None:
     """The buildx plugin is at least ``minimum``."""
     try:
-        text = run.capture_stdout(["docker", "buildx", "version"])
+        text = docker.capture(["docker", "buildx", "version"])
     except BakeError:
         raise HostError(f"docker buildx is not installed; {FIX}") from None
     version = parse_buildx_version(text)
@@ -132,9 +131,9 @@ def check_buildx(minimum: tuple[int, ...] = MIN_BUILDX) -> None:
         raise HostError(f"docker buildx >= {want} is needed, found {text.strip()!r}; {FIX}")
 
 
-def check_containerd_store() -> None:
+def check_containerd_store(docker: Docker) -> None:
     """The daemon uses the containerd image store (multi-platform ``--load``)."""
-    status = run.capture_stdout(["docker", "info", "--format", "{{json .DriverStatus}}"])
+    status = docker.capture(["docker", "info", "--format", "{{json .DriverStatus}}"])
     if not uses_containerd_store(status):
         raise HostError(
             "the Docker daemon does not use the containerd image store, so multi-platform "
@@ -143,11 +142,11 @@ def check_containerd_store() -> None:
         )
 
 
-def check_build_host() -> None:
+def check_build_host(docker: Docker) -> None:
     """Everything ``build`` needs."""
-    check_docker()
-    check_buildx()
-    check_containerd_store()
+    check_docker(docker)
+    check_buildx(docker)
+    check_containerd_store(docker)
 
 
 def check_binfmt(

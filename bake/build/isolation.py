@@ -30,10 +30,10 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import BakeError
 
 __all__ = ["PIN_REGISTRY", "Pins", "loading"]
@@ -67,6 +67,7 @@ class Pins:
 
     run_id: str
     images: tuple[str, ...]
+    docker: Docker = field(default_factory=Docker)
 
     def ref(self, image: str) -> str:
         """The pinned name of ``image`` in this run."""
@@ -75,12 +76,13 @@ class Pins:
     def pin(self, loaded: Mapping[str, str]) -> None:
         """Tag each image's loaded ref (``loaded[image]``) under its pinned name."""
         for image in self.images:
-            run.run(["docker", "tag", loaded[image], self.ref(image)], capture=True, echo=False)
+            tag = ["docker", "tag", loaded[image], self.ref(image)]
+            self.docker.run(tag, capture=True, echo=False)
 
     def remove(self) -> None:
         """Untag the pinned names (the images stay wherever another name points at them)."""
         refs = [self.ref(image) for image in self.images]
         try:
-            run.run(["docker", "image", "rm", *refs], capture=True, check=False, echo=False)
+            self.docker.run(["docker", "image", "rm", *refs], capture=True, check=False, echo=False)
         except BakeError:
             pass

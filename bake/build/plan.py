@@ -11,12 +11,14 @@ from pathlib import Path
 from bake.build import cache, export, reuse
 from bake.build import report as build_report
 from bake.build.options import Options
+from bake.core.docker import Docker
 from bake.core.errors import ConfigError
 from bake.emit import generated
 from bake.model.family import Family, Image, load_family
 from bake.model.naming import VARIABLES, Variables, image_refs
 from bake.model.variables import check_variables, origins
 from bake.publish import readback, sbom
+from bake.publish.registries import Registries
 
 __all__ = [
     "Gate",
@@ -33,7 +35,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Plan:
-    """What one run builds, tests or pushes."""
+    """What one run builds, tests or pushes, and the commands and registries it acts
+    through (real by default; a test passes fakes)."""
 
     family: Family
     config_path: Path
@@ -42,6 +45,8 @@ class Plan:
     variables: Variables
     options: Options = field(default_factory=Options)
     platform_filter: tuple[str, ...] = ()  # --platform: only these (empty: all)
+    docker: Docker = field(default_factory=Docker)
+    registries: Registries = field(default_factory=Registries)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -82,12 +87,15 @@ def make_plan(
     platforms: Sequence[str] = (),
     *,
     family: Family | None = None,
+    docker: Docker | None = None,
+    registries: Registries | None = None,
 ) -> Plan:
     """Load the family and resolve the selection; ``overrides`` win over ``env``.
 
     ``platforms`` (``--platform``) restricts every image to those platforms; images with
     none of them drop out of the plan. ``family``: the family of ``config_path`` already
-    loaded (the command loads it once), else it is loaded here."""
+    loaded (the command loads it once), else it is loaded here. ``docker`` and
+    ``registries``: what the run acts through (default: the real ones)."""
     family = load_family(config_path) if family is None else family
     variables = Variables.from_env(family.config, {**(env or {}), **(overrides or {})})
     images = family.select(selection)
@@ -112,7 +120,17 @@ def make_plan(
             raise ConfigError(
                 "--platform", "", f"no image of {selection!r} is built for {', '.join(wanted)}"
             )
-    return Plan(family, config_path, selection, images, variables, options or Options(), wanted)
+    return Plan(
+        family,
+        config_path,
+        selection,
+        images,
+        variables,
+        options or Options(),
+        wanted,
+        docker or Docker(),
+        registries or Registries(),
+    )
 
 
 def describe_attestations(attestations: sbom.Attestations) -> str:

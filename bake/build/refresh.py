@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bake.build import pipeline
-from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import CommandError
 from bake.model.family import Image
 from bake.publish import readback
@@ -86,7 +86,9 @@ def parse_dpkg(text: str) -> Packages:
     return packages
 
 
-def installed_packages(ref: str, platform: str, pull: bool = False) -> Packages:
+def installed_packages(
+    ref: str, platform: str, pull: bool = False, docker: Docker | None = None
+) -> Packages:
     """dpkg's installed packages in ``ref`` for ``platform`` (under QEMU when foreign)."""
     cmd = [
         "docker",
@@ -98,13 +100,13 @@ def installed_packages(ref: str, platform: str, pull: bool = False) -> Packages:
         "missing" if pull else "never",
     ]
     cmd += ["--entrypoint", "dpkg-query", ref, "-W", "-f", DPKG_FORMAT]
-    return parse_dpkg(run.capture_stdout(cmd, echo=True))
+    return parse_dpkg((docker or Docker()).capture(cmd, echo=True))
 
 
-def _published(ref: str) -> dict[str, str] | None:
+def _published(ref: str, docker: Docker) -> dict[str, str] | None:
     """Platform → manifest digest of the published index at ``ref``; None if not published."""
     try:
-        raw, _ = readback.read_raw(ref)
+        raw, _ = readback.read_raw(ref, docker.capture)
     except CommandError as exc:
         if "not found" in str(exc).lower():
             return None
@@ -116,26 +118,28 @@ def _published(ref: str) -> dict[str, str] | None:
     }
 
 
-def _published_packages(ref: str, platform: str, digest: str) -> Packages:
+def _published_packages(ref: str, platform: str, digest: str, docker: Docker) -> Packages:
     """The published image's packages: run by digest, then drop the record that made."""
     pinned = f"{readback.repository_of(ref)}@{digest}"
     try:
-        return installed_packages(pinned, platform, pull=True)
+        return installed_packages(pinned, platform, pull=True, docker=docker)
     finally:
-        run.run(["docker", "image", "rm", pinned], capture=True, check=False, echo=False)
+        docker.run(["docker", "image", "rm", pinned], capture=True, check=False, echo=False)
 
 
 def compare_image(plan: pipeline.Plan, image: Image) -> Comparison:
     """The rebuilt (local, tested) image against what its first ref holds in the registry."""
     ref = plan.refs(image)[0]
-    published = _published(ref)
+    published = _published(ref, plan.docker)
     if published is None:
         return Comparison(image.name, False, {})
     changes = {}
     for platform in image.platforms:
-        new = installed_packages(ref, platform)
+        new = installed_packages(ref, platform, docker=plan.docker)
         old = (
-            _published_packages(ref, platform, published[platform]) if platform in published else {}
+            _published_packages(ref, platform, published[platform], plan.docker)
+            if platform in published
+            else {}
         )
         changes[platform] = compare_lists(old, new)
     return Comparison(image.name, True, changes)

@@ -13,10 +13,10 @@ from pathlib import Path
 from bake.build.buildstep import Built
 from bake.build.plan import Gate, Plan, nothing_to_do, say
 from bake.build.teststep import build_and_test, failed_checks, pinned
-from bake.core import interrupt, run
+from bake.core import interrupt
 from bake.core.errors import BakeError, CommandError, ConfigError, PipelineError
 from bake.model.family import Image
-from bake.publish import endpoint, readback, sbom, signing, summary, upload
+from bake.publish import readback, sbom, signing, summary, upload
 from bake.publish.records import FAILED, Record, latest, read_records, write_records
 from bake.publish.records import problems as record_problems
 
@@ -38,7 +38,7 @@ def _tested_upload(
 
     ``gate`` (the weekly refresh's) picks, after the tests passed, the images to upload."""
     for name in plan.variables.registries:
-        endpoint.check_registry(name)
+        plan.registries.check(name)
     with (
         interrupt.signals_stop_the_run(),
         pinned(plan) as pins,
@@ -74,7 +74,9 @@ def _upload(plan: Plan, image: Image, out: Path, built: Built) -> list[Record]:
     verified = built.reused.get(image.name)
     if verified is None:  # upload by digest, then delete: disk holds one tar less each time
         tar = out / f"{image.name}.tar"
-        records = upload.upload(image, tar, plan.repositories(image), image.platforms)
+        repositories = plan.repositories(image)
+        clients = plan.registries.client
+        records = upload.upload(image, tar, repositories, image.platforms, clients)
         tar.unlink()
         return [replace(record, attempt=plan.options.attempt) for record in records]
     say(f"upload: {image.name} {verified.index} is in every repository already (unchanged)")
@@ -170,7 +172,7 @@ def push(plan: Plan, gate: Gate | None = None) -> tuple[readback.Verdict, ...]:
 def _signing_mode(plan: Plan) -> signing.Mode:
     """BAKE_SIGN, checked (with the cosign it needs) before any work starts."""
     mode = signing.parse_mode(plan.options.sign, os.environ)
-    signing.check_host(mode)
+    signing.check_host(mode, plan.docker.which)
     return mode
 
 
@@ -186,6 +188,8 @@ def _sealing(
         sbom_required=sbom_required,
         env=dict(os.environ),
         commit=_commit(plan),
+        run=plan.docker.run,
+        clients=plan.registries.client,
     )
 
 
@@ -194,7 +198,7 @@ def _commit(plan: Plan) -> str:
     if os.environ.get("GITHUB_SHA"):
         return os.environ["GITHUB_SHA"]
     try:
-        return run.capture_stdout(["git", "rev-parse", "HEAD"], cwd=plan.family.root).strip()
+        return plan.docker.capture(["git", "rev-parse", "HEAD"], cwd=plan.family.root).strip()
     except BakeError:
         return ""
 
@@ -213,6 +217,7 @@ def _release(
             prefixes,
             lambda text: print(text, flush=True),
             (lambda targets: signing.seal(targets, sealing)) if sealing else None,
+            plan.registries.client,
         )
     except PipelineError as exc:
         summary.append_step_summary(summary.failure_markdown("Publishing failed", str(exc)))

@@ -38,8 +38,10 @@ from typing import Any
 
 from bake.build.isolation import PIN_REGISTRY
 from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import BakeError, CommandError, PipelineError
 from bake.publish import readback, registry
+from bake.publish.registries import Registries
 
 __all__ = [
     "OFF",
@@ -126,10 +128,10 @@ def keeper(folder: Path, image: str) -> str:
     return f"{PIN_REGISTRY}/verified-{folder.name}/{image}:kept"
 
 
-def remember(folder: Path, verified: Verified) -> None:
+def remember(docker: Docker, folder: Path, verified: Verified) -> None:
     """Keep the loaded index under a private name and write the record atomically
     (another session may read it at the same moment)."""
-    run.run(["docker", "tag", verified.index, keeper(folder, verified.image)], capture=True)
+    docker.run(["docker", "tag", verified.index, keeper(folder, verified.image)], capture=True)
     path = _record_path(folder, verified.image)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"index": verified.index, "manifests": dict(verified.manifests)}
@@ -150,9 +152,9 @@ def locked(folder: Path) -> Iterator[Path]:
         yield layouts
 
 
-def run_probe(cmd: list[str], cwd: Path, env: Mapping[str, str]) -> None:
+def run_probe(docker: Docker, cmd: list[str], cwd: Path, env: Mapping[str, str]) -> None:
     """Run the probe bake, its output shown as it comes but for the benign lock retries."""
-    proc = run.start(cmd, env=env, cwd=cwd)
+    proc = docker.start(cmd, env=env, cwd=cwd)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -218,9 +220,9 @@ def _sparse(path: Path, size: int) -> None:
         os.truncate(path, size)
 
 
-def present(verified: Verified) -> bool:
+def present(docker: Docker, verified: Verified) -> bool:
     """Is the remembered index still in the local image store (under any name)?"""
-    probe = run.run(
+    probe = docker.run(
         ["docker", "image", "inspect", "--format", "{{.Id}}", verified.index],
         capture=True,
         check=False,
@@ -229,31 +231,30 @@ def present(verified: Verified) -> bool:
     return probe.returncode == 0 and probe.stdout.strip() == verified.index
 
 
-def in_registry(verified: Verified, repositories: Sequence[str]) -> bool:
+def in_registry(registries: Registries, verified: Verified, repositories: Sequence[str]) -> bool:
     """Does every repository hold the remembered index by digest (an upload would add nothing)?"""
     try:
         for repository in repositories:
             registry_host, repo = registry.split_repository(repository)
-            if registry.client_for(registry_host).get_manifest(repo, verified.index) is None:
+            if registries.client(registry_host).get_manifest(repo, verified.index) is None:
                 return False
     except BakeError:
         return False
     return True
 
 
-def restore(verified: Verified, ref: str) -> None:
+def restore(docker: Docker, verified: Verified, ref: str) -> None:
     """Point ``ref`` at the remembered index in the local store, and check that it does."""
-    if _local(ref) != verified.index:
-        run.run(["docker", "tag", verified.index, ref], capture=True)
-    if _local(ref) != verified.index:
-        raise PipelineError(f"{ref}: points at {_local(ref)}, not the verified {verified.index}")
+    if _local(docker, ref) != verified.index:
+        docker.run(["docker", "tag", verified.index, ref], capture=True)
+    found = _local(docker, ref)
+    if found != verified.index:
+        raise PipelineError(f"{ref}: points at {found}, not the verified {verified.index}")
 
 
-def _local(ref: str) -> str:
+def _local(docker: Docker, ref: str) -> str:
     """The image ID ``ref`` points at in the local store ("": none)."""
     try:
-        return run.capture_stdout(
-            ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
-        ).strip()
+        return readback.local_digest(ref, docker.capture)
     except CommandError:
         return ""

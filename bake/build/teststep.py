@@ -22,7 +22,8 @@ __all__ = ["build_and_test", "failed_checks", "pinned"]
 @contextmanager
 def pinned(plan: Plan) -> Iterator[isolation.Pins]:
     """This run's private names for what it loads (see bake.build.isolation), removed at the end."""
-    pins = isolation.Pins(containers.new_run_id(), tuple(image.name for image in plan.images))
+    names = tuple(image.name for image in plan.images)
+    pins = isolation.Pins(containers.new_run_id(), names, plan.docker)
     try:
         yield pins
     finally:
@@ -32,7 +33,7 @@ def pinned(plan: Plan) -> Iterator[isolation.Pins]:
 def build_and_test(
     plan: Plan, action: str, out: Path, pins: isolation.Pins, uploaded: bool = False
 ) -> tuple[Built, tuple[suite.Outcome, ...]]:
-    host.check_binfmt(plan.platforms)
+    host.check_binfmt(plan.platforms, root=plan.docker.binfmt_root)
     built = build_and_load(plan, action, out, pins, uploaded)
     checks = suite.plan_checks(plan.images, lambda image: (pins.ref(image.name),))
     jobs = plan.options.jobs
@@ -49,6 +50,7 @@ def build_and_test(
             timeout=plan.options.test_timeout,
             run_id=pins.run_id,
             on_outcome=progress,
+            docker=plan.docker,
         )
     except interrupt.Interrupted as exc:
         message = smoke_report.render_interrupted(str(exc), checks, progress.outcomes)

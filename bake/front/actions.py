@@ -14,12 +14,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bake.build import affected, pipeline
+from bake.core.docker import Docker
 from bake.core.errors import ConfigError
 from bake.front import verbs as verbs_module
 from bake.front.verbs import Action
 from bake.model.family import Family
 from bake.model.naming import VARIABLES
 from bake.publish import prune
+from bake.publish.registries import Registries
 
 __all__ = [
     "ACTIONS",
@@ -92,7 +94,7 @@ def narrow_since(plan: pipeline.Plan, since: str | None) -> pipeline.Plan:
     """Only the plan's images the changes since ``since`` affect (all when it is None)."""
     if since is None:
         return plan
-    found = affected.since(plan.family, plan.config_path, since)
+    found = affected.since(plan.family, plan.config_path, since, plan.docker)
     images = found.select(plan.images)
     listing = found.render(images) or "(none: nothing to do)"
     print(f"affected since {since}:\n{listing}", file=sys.stderr, flush=True)
@@ -107,12 +109,15 @@ def run_action(
     env: Mapping[str, str],
     verbs: Sequence[verbs_module.Verb] = verbs_module.VERBS,
     family: Family | None = None,
+    docker: Docker | None = None,
+    registries: Registries | None = None,
 ) -> None:
     """Plan ``action`` (a row of ``verbs``) on ``selection`` of the family at
     ``config_path``, then run the row's function. ``verbs`` is a parameter so a test
     can hand in a table whose functions only record what they were given. ``family``:
     the family at ``config_path`` when the caller has loaded it (a nox session), so the
-    file is read once per command."""
+    file is read once per command. ``docker`` and ``registries``: what the run acts
+    through (default: the real ones; a test passes fakes)."""
     verb = verbs_module.by_action(action, verbs)
     since, posargs = take_since(posargs)
     prune_options = prune.Options()
@@ -122,7 +127,15 @@ def run_action(
     overrides, buildx_args = split_posargs(rest)
     options = pipeline.Options.from_env(env, buildx_args)
     plan = pipeline.make_plan(
-        config_path, selection, overrides, options, env, platforms, family=family
+        config_path,
+        selection,
+        overrides,
+        options,
+        env,
+        platforms,
+        family=family,
+        docker=docker,
+        registries=registries,
     )
     plan = narrow_since(plan, since)
     if verb.digests and digests is None:

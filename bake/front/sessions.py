@@ -17,17 +17,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bake.core import run
+from bake.core.docker import Docker
 from bake.emit import generated
 from bake.front import actions
 from bake.front import lint as lint_module
 from bake.front import verbs as verbs_module
 from bake.front.actions import ACTIONS, split_options, split_posargs, take_since
 from bake.model.family import Family, Group, Image, load_family
+from bake.publish.registries import Registries
 
 __all__ = [
     "ACTIONS",
@@ -59,6 +61,8 @@ class Seams:
     run_action: Callable[..., None] = actions.run_action
     run: Callable[..., Any] = run.run
     write_files: Callable[[dict[Path, str]], object] = generated.write_files
+    docker: Docker = field(default_factory=Docker)  # what the verbs' runs act through
+    registries: Registries = field(default_factory=Registries)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,16 @@ def _pipeline_action(
     path: Path, family: Family, action: str, selection: str, seams: Seams
 ) -> Runner:
     def act(posargs: Sequence[str]) -> None:
-        seams.run_action(action, path, selection, posargs, os.environ, family=family)
+        seams.run_action(
+            action,
+            path,
+            selection,
+            posargs,
+            os.environ,
+            family=family,
+            docker=seams.docker,
+            registries=seams.registries,
+        )
 
     return act
 

@@ -61,15 +61,19 @@ def _error(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-def parse(file: str, raw: bytes) -> tuple[Any, yaml.Node | None]:
-    """The document's data and its node tree; a ConfigError for anything unsafe or invalid."""
+def parse(file: str, raw: bytes, loader: Any = None) -> tuple[Any, yaml.Node | None]:
+    """The document's data and its node tree; a ConfigError for anything unsafe or invalid.
+
+    ``loader``: libyaml's when PyYAML has it (the default), or ``_PyLoader`` (the pure-Python
+    one; a test passes it to check that the errors are ours with either)."""
+    loader_class = _Loader if loader is None else loader
     if len(raw) > MAX_BYTES:
         message = f"the file is larger than {MAX_BYTES} bytes, the limit for a family file"
         raise ConfigError(file, "", message)
     text = _decode(file, raw)
     try:
-        _check_depth(file, text)
-        loader = _Loader(text)
+        _check_depth(file, text, loader_class)
+        loader = loader_class(text)
         try:
             root = loader.get_single_node()
             _check_nodes(file, root)
@@ -106,7 +110,7 @@ def _line(mark: Any) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
-def _check_depth(file: str, text: str) -> None:
+def _check_depth(file: str, text: str, loader: Any) -> None:
     """No level deeper than MAX_DEPTH, said in our words whichever parser notices first.
 
     libyaml (PyYAML >= 6.0.4 bundles one with a nesting limit of its own) scans far ahead
@@ -116,9 +120,9 @@ def _check_depth(file: str, text: str) -> None:
     is wrong, it stops at MAX_DEPTH; if not, libyaml's error stands.
     """
     try:
-        _walk_depth(file, text, _Loader)
+        _walk_depth(file, text, loader)
     except yaml.MarkedYAMLError as exc:
-        if _Loader is not _PyLoader and exc.problem_mark is not None:
+        if loader is not _PyLoader and exc.problem_mark is not None:
             lines = text.splitlines(keepends=True)[: exc.problem_mark.line + 1]
             try:
                 _walk_depth(file, "".join(lines), _PyLoader)

@@ -8,7 +8,7 @@ signed, attested and verified, and when: bake.publish.signing.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,9 +80,9 @@ def parse_mode(setting: str, env: Mapping[str, str]) -> Mode:
     )
 
 
-def check_host(mode: Mode) -> None:
+def check_host(mode: Mode, which: Callable[[str], str | None] = shutil.which) -> None:
     """Signing needs the cosign CLI; say so before any work starts."""
-    if mode.on and shutil.which("cosign") is None:
+    if mode.on and which("cosign") is None:
         raise HostError(
             f"cosign: command not found; BAKE_SIGN={mode.kind} needs it (Debian trixie and "
             "later: apt-get install cosign; scripts/setup-host.sh installs it)"

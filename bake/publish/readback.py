@@ -147,9 +147,12 @@ def read_raw(
     return data, "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def local_digest(ref: str) -> str:
-    """The loaded image's id; with the containerd image store, the digest of its index."""
-    return run.capture_stdout(["docker", "image", "inspect", "--format", "{{.Id}}", ref]).strip()
+def local_digest(ref: str, capture: Callable[[Sequence[str]], str] | None = None) -> str:
+    """The loaded image's id; with the containerd image store, the digest of its index.
+
+    ``capture`` runs the command and returns its stdout (default: ``run.capture_stdout``)."""
+    capture = capture or run.capture_stdout
+    return capture(["docker", "image", "inspect", "--format", "{{.Id}}", ref]).strip()
 
 
 def verify_ref(

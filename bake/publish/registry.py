@@ -25,6 +25,7 @@ from bake.publish.transport import TIMEOUT, RegistryError, Transport, is_transie
 __all__ = [
     "MANIFEST_TYPES",
     "Client",
+    "ClientFor",
     "client_for",
     "digest_of",
     "Manifest",
@@ -197,3 +198,6 @@ class Client(Transport):
 def client_for(registry_host: str) -> Client:
     """One client per registry host for the whole run (its login tokens are reused)."""
     return Client(registry_host, TIMEOUT)
+
+
+ClientFor = Callable[[str], Client]  # registry host → its client (``client_for``, or a fake)

@@ -38,6 +38,7 @@ __all__ = [
     "SCANNER_DIR",
     "Attestations",
     "ReadJson",
+    "Runner",
     "attestations",
     "ensure_local_scanner",
     "sbom_problems",
@@ -128,29 +129,35 @@ def _build_scanner_unless_there(ref: str, runner: Runner) -> None:
         )
 
 
-def docker_hub_has_scanner() -> bool:
+def docker_hub_has_scanner(runner: Runner | None = None) -> bool:
     """Can BuildKit's standard scanner be pulled from Docker Hub from here?"""
-    return _in_registry(f"docker.io/{BUILDKIT_SCANNER}", HUB_PROBE_TIMEOUT)
+    return _in_registry(f"docker.io/{BUILDKIT_SCANNER}", HUB_PROBE_TIMEOUT, runner)
 
 
 def attestations(
     setting: str,
     tools_registry: str,
-    hub_reachable: Callable[[], bool] = docker_hub_has_scanner,
+    hub_reachable: Callable[[], bool] | None = None,
+    *,
+    runner: Runner | None = None,
+    check_registry: Callable[[str], None] = endpoint.check_registry,
 ) -> Attestations:
-    """Resolve ``BAKE_SBOM_GENERATOR`` (``setting``): an image ref, ``off``, or ``auto``."""
+    """Resolve ``BAKE_SBOM_GENERATOR`` (``setting``): an image ref, ``off``, or ``auto``.
+
+    ``runner`` runs the docker commands and ``check_registry`` probes the tools registry
+    (defaults: the real ones); ``hub_reachable`` defaults to asking Docker Hub."""
     if setting.lower() in OFF:
         return Attestations(sbom_generator=None)
     if setting != AUTO:
         return Attestations(sbom_generator=setting)
-    if hub_reachable():
+    if (hub_reachable or (lambda: docker_hub_has_scanner(runner)))():
         return Attestations(sbom_generator=BUILDKIT_SCANNER)
     try:
-        endpoint.check_registry(tools_registry)
+        check_registry(tools_registry)
         registry_host = endpoint.local_registry(tools_registry)
         if registry_host is None:
             raise HostError(f"{tools_registry} is not a local registry")
-        return Attestations(sbom_generator=ensure_local_scanner(registry_host))
+        return Attestations(sbom_generator=ensure_local_scanner(registry_host, runner))
     except BakeError as exc:
         print(
             f"note: SBOM attestations are off: the local SBOM generator could not be set up "

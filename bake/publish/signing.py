@@ -34,11 +34,12 @@ Once the index's signature verifies, that is a verified SBOM; no second signatur
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from bake.publish.cosign import (
     verify_command,
 )
 from bake.publish.records import Record
-from bake.publish.sbom import ReadJson, sbom_problems
+from bake.publish.sbom import ReadJson, Runner, sbom_problems
 from bake.publish.tagmove import Target
 
 __all__ = [
@@ -76,28 +77,31 @@ __all__ = [
 # --- acting ----------------------------------------------------------------------------
 
 
-def _cosign(cmd: Sequence[str]) -> tuple[bool, str, str]:
+def _cosign(cmd: Sequence[str], runner: Runner) -> tuple[bool, str, str]:
     """Run cosign quietly (its output is JSON or noise): ok, stdout, its error line."""
-    proc = run.run(cmd, capture=True, check=False)
+    proc = runner(cmd, capture=True, check=False)
     lines = [line.strip() for line in (proc.stderr or "").splitlines() if line.strip()]
     error = next((line for line in lines if line.startswith("Error:")), lines[-1] if lines else "")
     return proc.returncode == 0, proc.stdout or "", error.removeprefix("Error:").strip()
 
 
-def _sign(mode: Mode, target: Target, ref: str, predicate: dict[str, Any], folder: Path) -> None:
-    ok, _, error = _cosign(sign_command(mode, ref))
+def _sign(
+    sealing: Sealing, target: Target, ref: str, predicate: dict[str, Any], folder: Path
+) -> None:
+    mode = sealing.mode
+    ok, _, error = _cosign(sign_command(mode, ref), sealing.run)
     if not ok:
         raise PipelineError(f"signing {ref} failed: {error}; no tag was set")
     path = folder / f"{target.image}.provenance.json"
     path.write_text(json.dumps(predicate, indent=2))
-    ok, _, error = _cosign(attest_command(mode, ref, path))
+    ok, _, error = _cosign(attest_command(mode, ref, path), sealing.run)
     if not ok:
         raise PipelineError(f"attaching provenance to {ref} failed: {error}; no tag was set")
 
 
-def signature_problems(mode: Mode, ref: str, digest: str) -> list[str]:
+def signature_problems(mode: Mode, ref: str, digest: str, runner: Runner = run.run) -> list[str]:
     """The signature verifies and signs this digest."""
-    ok, out, error = _cosign(verify_command(mode, ref))
+    ok, out, error = _cosign(verify_command(mode, ref), runner)
     if not ok:
         return [f"{ref}: the signature does not verify ({error})"]
     try:
@@ -107,9 +111,9 @@ def signature_problems(mode: Mode, ref: str, digest: str) -> list[str]:
     return [] if digest in signed else [f"{ref}: the signatures name {sorted(signed)}"]
 
 
-def provenance_problems(mode: Mode, ref: str, digest: str) -> list[str]:
+def provenance_problems(mode: Mode, ref: str, digest: str, runner: Runner = run.run) -> list[str]:
     """A verified SLSA v1 provenance statement whose subject is this digest."""
-    ok, out, error = _cosign(verify_attestation_command(mode, ref))
+    ok, out, error = _cosign(verify_attestation_command(mode, ref), runner)
     if not ok:
         return [f"{ref}: the provenance does not verify ({error})"]
     for line in out.splitlines():
@@ -125,9 +129,11 @@ def provenance_problems(mode: Mode, ref: str, digest: str) -> list[str]:
     return [f"{ref}: no verified SLSA v1 provenance names {digest}"]
 
 
-def _read_json(repository: str, digest: str, blob: bool) -> dict[str, Any]:
+def _read_json(
+    repository: str, digest: str, blob: bool, clients: registry.ClientFor
+) -> dict[str, Any]:
     registry_host, repo = registry.split_repository(repository)
-    client = registry.client_for(registry_host)
+    client = clients(registry_host)
     if blob:
         body = client.get_blob(repo, digest)
         if body is None:
@@ -145,26 +151,31 @@ def _read_json(repository: str, digest: str, blob: bool) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Sealing:
-    """What ``seal`` needs besides the targets: the mode, the records, the run's context."""
+    """What ``seal`` needs besides the targets: the mode, the records, the run's context,
+    and what it acts through (cosign's runner, the registries' clients)."""
 
     mode: Mode
     records: tuple[Record, ...]
     sbom_required: bool
     env: Mapping[str, str]
     commit: str = ""
+    run: Runner = field(default=run.run)
+    clients: registry.ClientFor = field(default=registry.client_for)
 
 
-def seal(targets: Sequence[Target], sealing: Sealing, read: ReadJson = _read_json) -> None:
+def seal(targets: Sequence[Target], sealing: Sealing, read: ReadJson | None = None) -> None:
     """Sign and attest every target in each of its repositories, then verify it all;
-    raise (one line; every problem is listed above it) unless everything verifies."""
+    raise (one line; every problem is listed above it) unless everything verifies.
+    ``read`` fetches an attestation's JSON (default: through ``sealing.clients``)."""
     if not sealing.mode.on:
         return
+    read = read or functools.partial(_read_json, clients=sealing.clients)
     refs = [(t, f"{repo}@{t.digest}") for t in targets for repo in _repositories(t)]
     with tempfile.TemporaryDirectory(prefix="bake-sign-") as folder:
         for target, ref in refs:
             records = [r for r in sealing.records if r.image == target.image]
             predicate = provenance.predicate(target, records, sealing.env, sealing.commit)
-            _sign(sealing.mode, target, ref, predicate, Path(folder))
+            _sign(sealing, target, ref, predicate, Path(folder))
     problems = []
     for target, ref in refs:
         problems += _problems(target, ref, sealing, read)
@@ -181,8 +192,8 @@ def seal(targets: Sequence[Target], sealing: Sealing, read: ReadJson = _read_jso
 
 
 def _problems(target: Target, ref: str, sealing: Sealing, read: ReadJson) -> list[str]:
-    problems = signature_problems(sealing.mode, ref, target.digest)
-    problems += provenance_problems(sealing.mode, ref, target.digest)
+    problems = signature_problems(sealing.mode, ref, target.digest, sealing.run)
+    problems += provenance_problems(sealing.mode, ref, target.digest, sealing.run)
     if sealing.sbom_required:
         try:
             index = json.loads(target.body)

@@ -50,14 +50,16 @@ class TagMove:
         return self.before
 
 
-def set_tags(targets: Sequence[Target]) -> list[TagMove]:
+def set_tags(
+    targets: Sequence[Target], clients: registry.ClientFor = registry.client_for
+) -> list[TagMove]:
     """Phase 3: read every tag, then PUT those that must move; stop at the first failure."""
     plans: list[tuple[Target, str, registry.Manifest | None]] = []
     for target in targets:
         for ref in target.refs:
             registry_host, rest = registry.split_repository(ref)
             repo, _, tag = rest.rpartition(":")
-            plans.append((target, ref, registry.client_for(registry_host).get_manifest(repo, tag)))
+            plans.append((target, ref, clients(registry_host).get_manifest(repo, tag)))
     moves: list[TagMove] = []
     failed = False
     for target, ref, current in plans:
@@ -72,9 +74,7 @@ def set_tags(targets: Sequence[Target]) -> list[TagMove]:
             registry_host, rest = registry.split_repository(ref)
             repo, _, tag = rest.rpartition(":")
             try:
-                registry.client_for(registry_host).put_manifest(
-                    repo, tag, target.body, target.media_type
-                )
+                clients(registry_host).put_manifest(repo, tag, target.body, target.media_type)
                 moves.append(TagMove(ref, target.digest, before, "moved" if before else "new"))
             except BakeError as exc:
                 failed = True

@@ -45,7 +45,11 @@ def _say(text: str) -> None:
 
 
 def upload(
-    image: Image, tar: Path, repositories: Sequence[str], platforms: Sequence[str]
+    image: Image,
+    tar: Path,
+    repositories: Sequence[str],
+    platforms: Sequence[str],
+    clients: registry.ClientFor = registry.client_for,
 ) -> list[Record]:
     """Phase 1 for one image: blobs, manifests and the index by digest, to every repository."""
     with open_layout(tar) as layout:
@@ -53,7 +57,7 @@ def upload(
         source = ""
         for repository in repositories:
             registry_host, repo = registry.split_repository(repository)
-            client = registry.client_for(registry_host)
+            client = clients(registry_host)
             mount = (
                 registry.split_repository(source)[1]
                 if source.startswith(registry_host + "/")
@@ -83,7 +87,12 @@ def upload(
         ]
 
 
-def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Target:
+def combine(
+    image: Image,
+    records: Sequence[Record],
+    refs: Sequence[str],
+    clients: registry.ClientFor = registry.client_for,
+) -> Target:
     """Phase 2 for one image: its final index from the records' uploads, by digest."""
     by_platform = {r.platform: r for r in records}
     order = [p for p in image.platforms if p in by_platform]
@@ -94,7 +103,7 @@ def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Tar
     for record in records:
         if record.digest in sources:
             continue
-        found = registry.client_for(registry_host).get_manifest(repo, record.digest)
+        found = clients(registry_host).get_manifest(repo, record.digest)
         if found is None:
             raise PipelineError(
                 f"{image.name}: {record.repository}@{record.digest} is not in the registry (was it staged to another REGISTRY?)"
@@ -114,7 +123,7 @@ def combine(image: Image, records: Sequence[Record], refs: Sequence[str]) -> Tar
     digest = registry.digest_of(body)
     for repository in dict.fromkeys(readback.repository_of(ref) for ref in refs):
         target_host, target_repo = registry.split_repository(repository)
-        registry.client_for(target_host).put_manifest(target_repo, digest, body, media_type)
+        clients(target_host).put_manifest(target_repo, digest, body, media_type)
     return Target(image.name, digest, body, media_type, tested, tuple(refs))
 
 
@@ -145,6 +154,7 @@ def verify(
     prefixes: Sequence[str],
     *,
     by_tag: bool,
+    clients: registry.ClientFor = registry.client_for,
 ) -> list[readback.Verdict]:
     """Read back every target (by digest before tagging, by tag after) and judge it."""
     verdicts = []
@@ -159,19 +169,24 @@ def verify(
         for ref in refs:
             verdicts.append(
                 readback.verify_ref(
-                    ref, platforms[target.image], prefixes, None, target.tested, _read
+                    ref,
+                    platforms[target.image],
+                    prefixes,
+                    None,
+                    target.tested,
+                    functools.partial(_read, clients=clients),
                 )
             )
     return verdicts
 
 
-def _read(ref: str) -> tuple[dict[str, Any], str]:
+def _read(ref: str, clients: registry.ClientFor) -> tuple[dict[str, Any], str]:
     """A ref's manifest JSON and digest, through the retrying registry client."""
     registry_host, rest = registry.split_repository(ref)
     repo, _, digest = rest.partition("@")
     if not digest:
         repo, _, digest = rest.rpartition(":")
-    found = registry.client_for(registry_host).get_manifest(repo, digest)
+    found = clients(registry_host).get_manifest(repo, digest)
     if found is None:
         raise PipelineError(f"{ref}: not found")
     return found.json(), found.digest
@@ -189,6 +204,7 @@ def release(
     prefixes: Sequence[str],
     show: Callable[[str], None],
     seal: Callable[[Sequence[Target]], None] | None = None,
+    clients: registry.ClientFor = registry.client_for,
 ) -> tuple[readback.Verdict, ...]:
     """Phases 2–4 for uploaded records: combine and check by digest, tag, read back.
 
@@ -196,13 +212,13 @@ def release(
     after the checks by digest and before any tag moves, and raises to stop the tags."""
     start = time.monotonic()
     platforms = {image.name: image.platforms for image in images}
-    targets = _checked_targets(images, records, refs_of, platforms, prefixes, show)
+    targets = _checked_targets(images, records, refs_of, platforms, prefixes, show, clients)
     if seal is not None:
         seal(targets)
-    release_notes.note_releases(targets, os.environ, show)
+    release_notes.note_releases(targets, os.environ, show, clients)
     _say(f"publish: {len(targets)} indexes uploaded and verified by digest; setting tags")
-    moves = _moved_tags(targets, show)
-    verdicts = verify(targets, platforms, prefixes, by_tag=True)
+    moves = _moved_tags(targets, show, clients)
+    verdicts = verify(targets, platforms, prefixes, by_tag=True, clients=clients)
     show(render_verdicts(verdicts))
     unchanged = sum(m.state == "unchanged" for m in moves)
     _say(
@@ -224,16 +240,17 @@ def _checked_targets(
     platforms: Mapping[str, Sequence[str]],
     prefixes: Sequence[str],
     show: Callable[[str], None],
+    clients: registry.ClientFor,
 ) -> list[Target]:
     """Phase 2: each image's index combined, uploaded by digest, and checked as tested."""
     try:
         targets = [
-            combine(image, [r for r in records if r.image == image.name], refs_of(image))
+            combine(image, [r for r in records if r.image == image.name], refs_of(image), clients)
             for image in images
         ]
     except BakeError as exc:
         raise PipelineError(f"{exc}; no tag was set") from None
-    checked = verify(targets, platforms, prefixes, by_tag=False)
+    checked = verify(targets, platforms, prefixes, by_tag=False, clients=clients)
     bad = [v for v in checked if not v.ok]
     if bad:
         show(render_verdicts(bad))
@@ -243,9 +260,11 @@ def _checked_targets(
     return targets
 
 
-def _moved_tags(targets: Sequence[Target], show: Callable[[str], None]) -> list[TagMove]:
+def _moved_tags(
+    targets: Sequence[Target], show: Callable[[str], None], clients: registry.ClientFor
+) -> list[TagMove]:
     """Phase 3: every tag set (each at a verified index); raise if any could not be."""
-    moves = set_tags(targets)
+    moves = set_tags(targets, clients)
     show("tags:\n" + render_moves(moves))
     failed = [m for m in moves if m.state in ("FAILED", "not moved")]
     if failed:

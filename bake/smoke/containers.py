@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bake.core import interrupt, run
+from bake.core.docker import Docker
 from bake.core.errors import BakeError
 from bake.smoke.batch import Batch, Began, Ended, Transcript, batches, script
 from bake.smoke.suite import Check, Outcome, judge
@@ -67,10 +68,10 @@ def command(batch: Batch, checks: Sequence[Check], name: str, run_id: str, token
     ]
 
 
-def remove_run_containers(run_id: str) -> int:
+def remove_run_containers(run_id: str, docker: Docker) -> int:
     """``docker rm --force`` every container of the run (also created, never started ones)."""
     try:
-        listed = run.run(
+        listed = docker.run(
             ["docker", "ps", "--all", "--quiet", "--filter", f"label={RUN_LABEL}={run_id}"],
             capture=True,
             check=False,
@@ -79,7 +80,7 @@ def remove_run_containers(run_id: str) -> int:
         )
         ids = listed.stdout.split()
         if ids:
-            run.run(["docker", "rm", "--force", *ids], capture=True, check=False, echo=False)
+            docker.run(["docker", "rm", "--force", *ids], capture=True, check=False, echo=False)
         return len(ids)
     except BakeError:
         return 0
@@ -92,6 +93,7 @@ def run_checks(
     *,
     run_id: str | None = None,
     on_outcome: OnOutcome | None = None,
+    docker: Docker | None = None,
 ) -> tuple[Outcome, ...]:
     """Run every check, one container per image × platform, ``jobs`` containers at a time.
 
@@ -99,8 +101,10 @@ def run_checks(
     finishes (from worker threads). On SIGINT/SIGTERM (``Interrupted``) or any other
     exception, no further container starts, the run's containers are removed, and the
     exception propagates; ``on_outcome`` has then seen everything that finished.
+    ``docker``: what runs the containers (default: the real one).
     """
     run_id = run_id or new_run_id()
+    docker = docker or Docker()
     lock = threading.Lock()
     finished: list[Outcome] = []
 
@@ -124,30 +128,42 @@ def run_checks(
                         timeout=timeout,
                         stop=stop,
                         on_outcome=record,
+                        docker=docker,
                     )
                 )
             for future in futures:
                 future.result()
         except BaseException:
             stop.set()
-            _stop(pool, futures, run_id)
+            _stop(pool, futures, run_id, docker)
             raise
         pool.shutdown()
     order = {id(check): index for index, check in enumerate(checks)}
     return tuple(sorted(finished, key=lambda outcome: order[id(outcome.check)]))
 
 
-def _stop(pool: ThreadPoolExecutor, futures: Sequence[Future[list[Outcome]]], run_id: str) -> None:
+def _stop(
+    pool: ThreadPoolExecutor,
+    futures: Sequence[Future[list[Outcome]]],
+    run_id: str,
+    docker: Docker,
+) -> None:
     """Start nothing more, remove the run's containers, let the workers see them go."""
     for future in futures:
         future.cancel()
-    remove_run_containers(run_id)
+    remove_run_containers(run_id, docker)
     pool.shutdown(wait=True, cancel_futures=True)
-    remove_run_containers(run_id)  # any container created while the first pass ran
+    remove_run_containers(run_id, docker)  # any container created while the first pass ran
 
 
 def run_batch(
-    batch: Batch, *, run_id: str, timeout: float, stop: threading.Event, on_outcome: OnOutcome
+    batch: Batch,
+    *,
+    run_id: str,
+    timeout: float,
+    stop: threading.Event,
+    on_outcome: OnOutcome,
+    docker: Docker,
 ) -> list[Outcome]:
     """Every check of ``batch``, in as few containers as the checks allow (one, normally).
 
@@ -156,7 +172,7 @@ def run_batch(
     outcomes: list[Outcome] = []
     while len(outcomes) < len(batch.checks) and not stop.is_set():
         rest = batch.checks[len(outcomes) :]
-        outcomes += _one_container(batch, rest, run_id, timeout, stop, on_outcome)
+        outcomes += _one_container(batch, rest, run_id, timeout, stop, on_outcome, docker)
     return outcomes
 
 
@@ -167,11 +183,12 @@ def _one_container(
     timeout: float,
     stop: threading.Event,
     on_outcome: OnOutcome,
+    docker: Docker,
 ) -> list[Outcome]:
     """Run ``checks`` in one container until they are done, one cuts it short, or ``stop``."""
     token = f"@@bake-{uuid.uuid4().hex}"
     name = f"bake-smoke-{run_id}-{uuid.uuid4().hex[:8]}"
-    proc = run.start(command(batch, checks, name, run_id, token), echo=False)
+    proc = docker.start(command(batch, checks, name, run_id, token), echo=False)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(proc, lines), daemon=True).start()
     follower = _Follower(checks, Transcript(token), on_outcome)
@@ -182,7 +199,7 @@ def _one_container(
                 line = lines.get(timeout=max(0.0, min(POLL, left)))
             except queue.Empty:
                 if left <= 0:
-                    _remove(name)
+                    _remove(docker, name)
                     follower.cut_short(
                         run.TIMEOUT_EXIT,
                         f"timed out after {timeout:g} s; its container was removed",
@@ -239,9 +256,9 @@ def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def _remove(name: str) -> None:
+def _remove(docker: Docker, name: str) -> None:
     try:
-        run.run(
+        docker.run(
             ["docker", "rm", "--force", name], capture=True, check=False, echo=False, timeout=60
         )
     except BakeError:

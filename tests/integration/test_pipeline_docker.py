@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bake.build import host
+from bake.core.docker import BINFMT_ROOT, Docker
 from bake.core.errors import PipelineError
 from bake.front import sessions
 from bake.model import platforms as bake_platforms
@@ -70,7 +71,7 @@ def test_host_is_ready_for_the_pipeline() -> None:
     buildx >= 0.29, the containerd image store, an enabled QEMU handler with the F flag
     for every foreign platform, and a registry answering /v2/."""
     platforms = ("linux/amd64", "linux/arm64", "linux/arm/v7")
-    assert host.check_build_host() is None
+    assert host.check_build_host(Docker()) is None
     assert host.check_binfmt(platforms) is None
     assert endpoint.check_registry(f"{REGISTRY}/anything") is None
 
@@ -83,7 +84,7 @@ def test_host_is_ready_for_the_pipeline() -> None:
     foreign = host.foreign_platforms(platforms)
     assert len(foreign) == 2  # two of the three need QEMU on any of their CPUs
     for platform in foreign:
-        handler = host.BINFMT_ROOT / bake_platforms.get(platform).qemu_handler
+        handler = BINFMT_ROOT / bake_platforms.get(platform).qemu_handler
         lines = handler.read_text().splitlines()
         assert lines[0] == "enabled", (handler, lines)
         flags = next(line for line in lines if line.startswith("flags:"))

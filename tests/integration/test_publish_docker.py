@@ -29,7 +29,7 @@ from bake.core.errors import BakeError
 from bake.front import sessions
 from bake.model.naming import VARIABLES
 from bake.publish import registry as publish_registry
-from bake.publish import upload
+from bake.publish.registries import Registries
 from tests.faultproxy import FaultProxy
 from tests.localregistry import remove_images
 from tests.ownregistry import OwnRegistry
@@ -110,9 +110,26 @@ def _local_id(ref: str) -> str:
     ).stdout.strip()
 
 
-def _push(selection: str, registry: str, *args: str) -> None:
-    spec = sessions.by_name(sessions.catalogue(TINY), f"push-{selection}")
+def _push(selection: str, registry: str, *args: str, registries: Registries | None = None) -> None:
+    seams = sessions.Seams(registries=registries or Registries())
+    spec = sessions.by_name(sessions.catalogue(TINY, seams=seams), f"push-{selection}")
     spec.action([f"REGISTRY={registry}", "TAG=it", *args])
+
+
+class StopsBeforeUploading:
+    """A registry client that stops ``registry`` when the first blob of ``repository``
+    is about to be uploaded, then goes on as the real client does."""
+
+    def __init__(self, client: Any, registry: OwnRegistry, repository: str) -> None:
+        self.client, self.registry, self.repository = client, registry, repository
+
+    def upload_blob(self, repo: str, *args: Any) -> Any:
+        if repo == self.repository and self.registry.running:
+            self.registry.stop()
+        return self.client.upload_blob(repo, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
 
 
 def _bake(*args: str) -> subprocess.CompletedProcess[str]:
@@ -202,18 +219,14 @@ def test_fault_registry_gone_mid_upload_moves_no_tag_and_a_rerun_converges(
     namespace: str, own_registry: OwnRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BAKE_RETRIES", "3")
-    uploads: list[str] = []
-    real_upload = upload.upload
-
-    def upload_then_die(image: Any, *args: Any) -> Any:
-        uploads.append(image.name)
-        if len(uploads) == 2:  # base is uploaded; the registry goes away before hello
-            own_registry.stop()
-        return real_upload(image, *args)
-
-    monkeypatch.setattr(upload, "upload", upload_then_die)
+    # base is uploaded; the registry goes away before hello
+    dies = Registries(
+        client=lambda host: StopsBeforeUploading(  # type: ignore[arg-type,return-value]
+            publish_registry.client_for(host), own_registry, f"{namespace}/hello"
+        )
+    )
     with pytest.raises(BakeError) as info:
-        _push("all", f"{own_registry.address}/{namespace}")
+        _push("all", f"{own_registry.address}/{namespace}", registries=dies)
     message = str(info.value)
     assert "upload failed" in message and "no tag was set" in message
     assert "refused" in message.lower()
@@ -221,7 +234,6 @@ def test_fault_registry_gone_mid_upload_moves_no_tag_and_a_rerun_converges(
     own_registry.start()
     for image in IMAGES:
         assert _tags(own_registry.address, f"{namespace}/{image}") == []
-    monkeypatch.setattr(upload, "upload", real_upload)
     _push("all", f"{own_registry.address}/{namespace}")
     for image in IMAGES:
         ref = f"{own_registry.address}/{namespace}/{image}:it"

@@ -11,6 +11,8 @@ opts out of nvidia.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import io
 import json
 import os
@@ -24,10 +26,11 @@ import pytest
 
 from bake.build import affected, pipeline
 from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import ConfigError
-from bake.front import cli, sessions
+from bake.front import actions, cli, sessions, verbs
 from bake.model.family import load_family
-from bake.publish import endpoint
+from bake.publish.registries import Registries
 from tests import workflow
 
 HERE = Path(__file__).parents[2]
@@ -324,13 +327,16 @@ def tiny_repo(tmp_path: Path) -> Path:
     return home
 
 
-def test_sessions_take_since_and_build_only_the_affected_images(
-    tiny_repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sessions_take_since_and_build_only_the_affected_images(tiny_repo: Path) -> None:
     seen: list[pipeline.Plan] = []
-    monkeypatch.setattr(pipeline, "test", seen.append)
+    table = tuple(
+        dataclasses.replace(v, run=lambda r: seen.append(r.plan)) if v.name == "test" else v
+        for v in verbs.VERBS
+    )
+    seams = sessions.Seams(run_action=functools.partial(actions.run_action, verbs=table))
     (tiny_repo / "dockerfiles/apps/hello/tiny-hello").write_text("#!/bin/sh\necho hi\n")
-    spec = sessions.by_name(sessions.catalogue(tiny_repo / "family.yaml"), "test-all")
+    specs = sessions.catalogue(tiny_repo / "family.yaml", seams=seams)
+    spec = sessions.by_name(specs, "test-all")
     spec.action(["--since", "HEAD", "TAG=dev", "--no-cache"])
     (plan,) = seen
     assert [i.name for i in plan.images] == ["hello", "turbo-hello"]
@@ -347,7 +353,7 @@ def test_take_since() -> None:
 
 
 def test_an_empty_selection_builds_nothing_and_passes(
-    tiny_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tiny_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     real_run = run.run
 
@@ -358,10 +364,9 @@ def test_an_empty_selection_builds_nothing_and_passes(
     def no_check(*args: object) -> None:
         raise AssertionError("no host check either")
 
-    monkeypatch.setattr(run, "run", git_only)
-    monkeypatch.setattr(endpoint, "check_registry", no_check)
+    seams = sessions.Seams(docker=Docker(run=git_only), registries=Registries(check=no_check))
     (tiny_repo / "README.md").write_text("docs only\n")
-    specs = sessions.catalogue(tiny_repo / "family.yaml")
+    specs = sessions.catalogue(tiny_repo / "family.yaml", seams=seams)
     for action in ("build", "test", "push", "refresh"):
         sessions.by_name(specs, f"{action}-all").action(["--since", "HEAD"])
     digests = tiny_repo / "digests"
@@ -439,12 +444,9 @@ def test_pull_request_with_nothing_affected_skips_the_build_jobs_and_passes(
 
 
 @pytest.mark.parametrize("hand_checked", [False, True], ids=["data filter", "Python 3.11.2"])
-def test_an_archive_member_leaving_the_tree_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hand_checked: bool
-) -> None:
+def test_an_archive_member_leaving_the_tree_is_refused(tmp_path: Path, hand_checked: bool) -> None:
     """Debian 12's Python 3.11.2 has no tarfile "data" filter: the same rules by hand."""
-    if hand_checked:
-        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    has_filter = hasattr(tarfile, "data_filter") and not hand_checked
     archive = tmp_path / "tree.tar"
     with tarfile.open(archive, "w") as tar:
         good = tarfile.TarInfo("family/family.yaml")
@@ -455,10 +457,10 @@ def test_an_archive_member_leaving_the_tree_is_refused(
         tarfile.open(archive) as tar,
         pytest.raises((ConfigError, getattr(tarfile, "FilterError", ConfigError))),
     ):
-        affected._extract(tar, tmp_path / "out")
+        affected._extract(tar, tmp_path / "out", has_filter)
     assert not (tmp_path / "evil").exists()
     with tarfile.open(archive, "w") as tar:
         tar.addfile(good, io.BytesIO(b""))
     with tarfile.open(archive) as tar:
-        affected._extract(tar, tmp_path / "ok")
+        affected._extract(tar, tmp_path / "ok", has_filter)
     assert (tmp_path / "ok" / "family" / "family.yaml").is_file()

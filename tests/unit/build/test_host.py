@@ -1,13 +1,15 @@
-"""bake.build.host: the parsers, and each check's verdict and fix-it hint (docker stubbed)."""
+"""bake.build.host: the parsers, and each check's verdict and fix-it hint (a fake Docker
+answers the commands)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bake.build import host
-from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import CommandError, HostError
 
 ENABLED_PF = """enabled
@@ -71,41 +73,43 @@ def test_check_binfmt_reads_one_handler_per_foreign_platform(tmp_path: Path) -> 
     assert info.value.exit_code == 3
 
 
-def _stub_docker(monkeypatch: pytest.MonkeyPatch, answers: dict[str, str | Exception]) -> None:
-    def capture_stdout(cmd: list[str], **_: object) -> str:
-        key = " ".join(cmd[:3])
-        answer = answers[key]
+def _stub_docker(answers: dict[str, str | Exception]) -> Docker:
+    """A Docker whose commands are answered from ``answers`` (by their first three words)."""
+
+    def run_command(cmd: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        answer = answers[" ".join(cmd[:3])]
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        return subprocess.CompletedProcess(cmd, 0, answer, "")
 
-    monkeypatch.setattr(run, "capture_stdout", capture_stdout)
+    return Docker(run=run_command)
 
 
-def test_check_buildx_wants_0_29(monkeypatch: pytest.MonkeyPatch) -> None:
-    _stub_docker(monkeypatch, {"docker buildx version": "github.com/docker/buildx v0.28.0 abc"})
+def test_check_buildx_wants_0_29() -> None:
+    old = _stub_docker({"docker buildx version": "github.com/docker/buildx v0.28.0 abc"})
     with pytest.raises(HostError, match=r"buildx >= 0.29 is needed, found .*v0.28.0"):
-        host.check_buildx()
-    _stub_docker(monkeypatch, {"docker buildx version": "github.com/docker/buildx 0.29.1+ds1 x"})
-    host.check_buildx()
+        host.check_buildx(old)
+    host.check_buildx(
+        _stub_docker({"docker buildx version": "github.com/docker/buildx 0.29.1+ds1 x"})
+    )
 
 
-def test_check_containerd_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    _stub_docker(monkeypatch, {"docker info --format": '[["Backing Filesystem","extfs"]]'})
+def test_check_containerd_store() -> None:
+    docker = _stub_docker({"docker info --format": '[["Backing Filesystem","extfs"]]'})
     with pytest.raises(HostError, match="containerd-snapshotter"):
-        host.check_containerd_store()
+        host.check_containerd_store(docker)
 
 
-def test_check_docker_says_the_daemon_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_docker_says_the_daemon_does_not_answer() -> None:
     failure = CommandError("command failed with exit code 1: … Cannot connect to the Docker daemon")
-    _stub_docker(monkeypatch, {"docker version --format": failure})
+    docker = _stub_docker({"docker version --format": failure})
     with pytest.raises(
         HostError, match=r"daemon does not answer(.|\n)*Cannot connect(.|\n)*host requirements"
     ):
-        host.check_docker()
+        host.check_docker(docker)
 
 
 def test_check_docker_without_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(HostError, match=r"docker CLI not found.*README"):
-        host.check_docker()
+        host.check_docker(Docker())  # the real runner: it finds no docker on PATH

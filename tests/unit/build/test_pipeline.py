@@ -1,4 +1,5 @@
-"""bake.build.pipeline with the docker CLI stubbed: the plan, the exact commands, their order,
+"""bake.build.pipeline with a fake Docker and an in-memory registry handed to the plan (its
+seams: ``Plan.docker``, ``Plan.registries``): the plan, the exact commands, their order,
 and the rule that push pushes nothing unless every build and test passed."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import io
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable, Sequence
@@ -16,14 +18,15 @@ from typing import Any
 
 import pytest
 
-from bake.build import export, host, pipeline
+from bake.build import export, pipeline
 from bake.core import run
-from bake.core.errors import CommandError, ConfigError, PipelineError, UsageError
-from bake.emit import generated
+from bake.core.docker import Docker
+from bake.core.errors import CommandError, ConfigError, HostError, PipelineError, UsageError
+from bake.model import platforms as platforms_table
 from bake.model.family import load_family
-from bake.publish import endpoint, sbom, signing
 from bake.publish import registry as publish_registry
-from bake.publish import upload as publish_upload
+from bake.publish import sbom
+from bake.publish.registries import Registries
 
 TINY = Path(__file__).parents[2] / "fixtures" / "tiny" / "family.yaml"
 BROKEN = Path(__file__).parents[2] / "fixtures" / "broken" / "family.yaml"
@@ -35,7 +38,12 @@ ARCH = {
 
 
 def _plan(
-    path: Path = TINY, selection: str = "all", platforms: Sequence[str] = (), **options: Any
+    path: Path = TINY,
+    selection: str = "all",
+    platforms: Sequence[str] = (),
+    docker: Docker | None = None,
+    registries: Registries | None = None,
+    **options: Any,
 ) -> pipeline.Plan:
     options.setdefault("sbom_generator", "off")
     return pipeline.make_plan(
@@ -45,6 +53,8 @@ def _plan(
         pipeline.Options(**options),
         {},
         platforms,
+        docker=docker,
+        registries=registries,
     )
 
 
@@ -204,6 +214,8 @@ class FakeRegistry:
         self.serve: Callable[[str, str, bytes], bytes] = lambda repo, ref, body: body
         self.docker_commands: list[list[str]] = []  # FakeDocker's log, to order events
         self.first_upload_at = 0
+        self.on_first_blob: Callable[[str], None] = lambda repo: None  # per repository
+        self.checked: list[str] = []  # the push targets the run checked first
 
     def has_blob(self, repo: str, digest: str) -> bool:
         return (repo, digest) in self.blobs
@@ -212,6 +224,8 @@ class FakeRegistry:
         self, repo: str, digest: str, size: int, opener: Callable[[], Any], mount: str = ""
     ) -> None:
         self.first_upload_at = self.first_upload_at or len(self.docker_commands)
+        if not any(held == repo for held, _ in self.blobs):
+            self.on_first_blob(repo)
         with opener() as blob:
             body = blob.read()
         assert _sha(body) == digest and len(body) == size
@@ -255,6 +269,10 @@ class FakeRegistry:
     def tag_digests(self) -> dict[str, str]:
         return {f"{repo}:{tag}": digest for (repo, tag), digest in self.tags.items()}
 
+    def seam(self) -> Registries:
+        """What the plan talks to: this registry for every host; a check that only notes."""
+        return Registries(client=lambda host: self, check=self.checked.append)  # type: ignore[arg-type,return-value]
+
 
 class FakeProcess:
     """What ``run.start`` returns, for a container that has already finished."""
@@ -273,10 +291,22 @@ class FakeProcess:
 
 
 class FakeDocker:
-    """Answers the docker commands the pipeline runs; records them in order."""
+    """Answers the commands the pipeline runs (docker, git, cosign); records them in order,
+    with their keyword arguments. ``family`` is a private copy of the tiny fixture (the
+    build writes its generated files there) and ``binfmt`` a binfmt_misc folder with an
+    enabled handler for every platform."""
 
-    def __init__(self, registry: FakeRegistry) -> None:
+    def __init__(self, registry: FakeRegistry, folder: Path) -> None:
+        self.folder = folder
+        self.family = self.copy(TINY)
+        self.binfmt = folder / "binfmt_misc"
+        self.binfmt.mkdir()
+        for platform in PLATFORMS["base"]:
+            (self.binfmt / platforms_table.get(platform).qemu_handler).write_text(ENABLED_PF)
         self.commands: list[list[str]] = []
+        self.options: list[dict[str, Any]] = []
+        self.cosign: Callable[[list[str]], tuple[int, str]] = lambda cmd: (0, "")
+        self.out = folder  # where the last bake wrote its tars
         self.registry = registry
         registry.docker_commands = self.commands
         self.fail_on: Sequence[tuple[str, str]] = ()  # (image, platform) whose tests exit 1
@@ -286,14 +316,42 @@ class FakeDocker:
         self.load_differs = False
 
     def __call__(
-        self, cmd: Sequence[str], check: bool = True, **_: object
+        self, cmd: Sequence[str], check: bool = True, **options: Any
     ) -> subprocess.CompletedProcess[str]:
         cmd = list(cmd)
         self.commands.append(cmd)
-        code, out = self.answer(cmd)
+        self.options.append(options)
+        code, out = self.cosign(cmd) if cmd[0] == "cosign" else self.answer(cmd)
+        err = "" if code == 0 else "Error: failed on purpose\n"
         if check and code != 0:
-            raise CommandError(run.failure_message(cmd, code, out, ""))
-        return subprocess.CompletedProcess(cmd, code, out, "")
+            raise CommandError(run.failure_message(cmd, code, out, err))
+        return subprocess.CompletedProcess(cmd, code, out, err)
+
+    def seam(self) -> Docker:
+        """What the plan runs commands through: this fake, and every program installed."""
+        return Docker(
+            run=self,
+            start=self.start,  # type: ignore[arg-type]
+            which=lambda name: f"/usr/bin/{name}",
+            binfmt_root=self.binfmt,
+        )
+
+    def copy(self, family: Path) -> Path:
+        """A private copy of a fixture family (its folder), once."""
+        copied = self.folder / family.parent.name / family.name
+        if not copied.exists():
+            shutil.copytree(family.parent, copied.parent)
+        return copied
+
+    def plan(self, family: Path = TINY, selection: str = "all", **kwargs: Any) -> pipeline.Plan:
+        """A plan of a fixture family (its copy), acting through this fake and its registry."""
+        return _plan(
+            self.copy(family),
+            selection,
+            docker=self.seam(),
+            registries=self.registry.seam(),
+            **kwargs,
+        )
 
     def answer(self, cmd: list[str]) -> tuple[int, str]:
         if cmd[:2] == ["docker", "version"]:
@@ -315,6 +373,8 @@ class FakeDocker:
             return 0, ("sha256:" + "0" * 64 if self.load_differs else self.loaded[name]) + "\n"
         if cmd[:4] == ["docker", "buildx", "imagetools", "inspect"]:
             return self.inspect(cmd[-1])
+        if cmd[:2] == ["git", "rev-parse"]:
+            return 0, "0123abc\n"
         raise AssertionError(f"unexpected command {cmd}")
 
     def bake(self, cmd: list[str]) -> tuple[int, str]:
@@ -325,6 +385,7 @@ class FakeDocker:
         for value in sets:
             if ".output=type=oci,dest=" in value:
                 name, rest = value.split(".output=type=oci,dest=")
+                self.out = Path(rest.split(",")[0]).parent
                 platforms = chosen.get(name, ",".join(PLATFORMS[name])).split(",")
                 self.loaded[name] = oci_tar(Path(rest.split(",")[0]), name, platforms, self.build)
         return 0, ""
@@ -382,15 +443,16 @@ def registry() -> FakeRegistry:
     return FakeRegistry()
 
 
+ENABLED_PF = "enabled\ninterpreter /usr/libexec/qemu-binfmt/qemu-binfmt-P\nflags: PF\n"
+
+
 @pytest.fixture
-def docker(monkeypatch: pytest.MonkeyPatch, registry: FakeRegistry) -> FakeDocker:
-    fake = FakeDocker(registry)
-    monkeypatch.setattr(run, "run", fake)
-    monkeypatch.setattr(run, "start", fake.start)
-    monkeypatch.setattr(publish_registry, "client_for", lambda host: registry)
-    monkeypatch.setattr(host, "check_binfmt", lambda platforms: None)
-    monkeypatch.setattr(endpoint, "check_registry", lambda registry: None)
-    monkeypatch.setattr(generated, "write_files", lambda files: [])
+def docker(
+    monkeypatch: pytest.MonkeyPatch,
+    registry: FakeRegistry,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> FakeDocker:
+    fake = FakeDocker(registry, tmp_path_factory.mktemp("docker"))
     monkeypatch.setenv("BAKE_RETRY_DELAY", "0")
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     return fake
@@ -401,17 +463,10 @@ def _kinds(commands: list[list[str]]) -> list[str]:
 
 
 def test_build_checks_the_host_then_runs_one_bake_in_the_family_folder(
-    docker: FakeDocker, monkeypatch: pytest.MonkeyPatch
+    docker: FakeDocker,
 ) -> None:
-    calls: list[dict[str, Any]] = []
-    original = docker.__call__
-
-    def spy(cmd: Sequence[str], **kw: Any) -> subprocess.CompletedProcess[str]:
-        calls.append(kw)
-        return original(cmd, **kw)
-
-    monkeypatch.setattr(run, "run", spy)
-    pipeline.build(_plan())
+    pipeline.build(docker.plan())
+    calls = docker.options
     assert _kinds(docker.commands)[:4] == [
         "docker version",
         "docker buildx version",
@@ -419,7 +474,10 @@ def test_build_checks_the_host_then_runs_one_bake_in_the_family_folder(
         "docker buildx bake",
     ]
     assert _kinds(docker.commands)[4:] == ["docker load", "docker image inspect"] * 3
-    assert calls[3]["cwd"] == TINY.parent
+    assert calls[3]["cwd"] == docker.family.parent
+    assert (docker.family.parent / "docker-bake.hcl").read_bytes() == (
+        TINY.parent / "docker-bake.hcl"
+    ).read_bytes()  # the generated files, written before the build
     assert calls[3]["env"]["REGISTRY"] == "127.0.0.1:5000/ns"
     # A fixed epoch, not the commit time: BuildKit keys WORKDIR's cache on it.
     assert calls[3]["env"]["SOURCE_DATE_EPOCH"] == "0"
@@ -437,7 +495,7 @@ def test_source_date_epoch_comes_from_the_environment_or_is_fixed(
 def test_the_loaded_image_must_be_the_built_tar(docker: FakeDocker) -> None:
     docker.load_differs = True
     with pytest.raises(PipelineError, match=r"base:t: loaded as sha256:0+, but .*base.tar holds"):
-        pipeline.build(_plan())
+        pipeline.build(docker.plan())
 
 
 def test_platform_option_restricts_the_plan_and_the_bake() -> None:
@@ -459,10 +517,17 @@ def test_platform_option_restricts_the_plan_and_the_bake() -> None:
         _plan(platforms=("linux/s390x",))
 
 
+def test_a_test_run_needs_the_emulator_of_every_foreign_platform(docker: FakeDocker) -> None:
+    (docker.binfmt / platforms_table.get("linux/arm/v7").qemu_handler).unlink()
+    with pytest.raises(HostError, match="linux/arm/v7: no binfmt_misc handler"):
+        pipeline.test(docker.plan())
+    assert not [c for c in docker.commands if c[:3] == ["docker", "buildx", "bake"]]
+
+
 def test_test_runs_every_check_and_prints_the_table(
     docker: FakeDocker, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outcomes = pipeline.test(_plan())
+    outcomes = pipeline.test(docker.plan())
     runs = [c for c in docker.commands if c[:2] == ["docker", "run"]]
     assert len(runs) == 8  # one container per image × platform
     assert len(outcomes) == 23 and all(o.passed for o in outcomes)
@@ -479,7 +544,7 @@ def test_a_test_run_pins_what_it_loaded_tests_that_and_unpins_at_the_end(
 ) -> None:
     """Another session may load its own image under the same tag: the checks run this
     run's images under run-private names, tagged right after the loads were checked."""
-    pipeline.test(_plan())
+    pipeline.test(docker.plan())
     kinds = _kinds(docker.commands)
     pins = [c for c in docker.commands if c[:2] == ["docker", "tag"]]
     assert [c[2] for c in pins] == [f"127.0.0.1:5000/ns/{i}:t" for i in PLATFORMS if i != "app"]
@@ -494,7 +559,7 @@ def test_a_test_run_pins_what_it_loaded_tests_that_and_unpins_at_the_end(
 def test_push_uploads_everything_by_digest_then_sets_every_tag_then_verifies(
     docker: FakeDocker, registry: FakeRegistry
 ) -> None:
-    verdicts = pipeline.push(_plan())
+    verdicts = pipeline.push(docker.plan())
     first_tag = next(
         i for i, e in enumerate(registry.events) if not e.split(":", 1)[1].startswith("sha256")
     )
@@ -505,6 +570,7 @@ def test_push_uploads_everything_by_digest_then_sets_every_tag_then_verifies(
     assert [v.ref for v in verdicts if v.ok] == [
         f"127.0.0.1:5000/ns/{name}:t" for name in ("base", "hello", "turbo-hello")
     ]
+    assert registry.checked == ["127.0.0.1:5000/ns"]  # the push target, checked first
     # every smoke test ran before the first upload
     assert registry.first_upload_at > 0
     assert "docker run" not in _kinds(docker.commands)[registry.first_upload_at :]
@@ -513,11 +579,11 @@ def test_push_uploads_everything_by_digest_then_sets_every_tag_then_verifies(
 def test_a_second_push_of_the_same_images_moves_no_tag(
     docker: FakeDocker, registry: FakeRegistry, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pipeline.push(_plan())
+    pipeline.push(docker.plan())
     before = registry.tag_digests()
     docker.build += 1  # a rebuild: new attestations, the same image manifests
     capsys.readouterr()
-    pipeline.push(_plan())
+    pipeline.push(docker.plan())
     assert registry.tag_digests() == before
     out = capsys.readouterr().out
     assert out.count("unchanged") == 3 and "[same images]" in out
@@ -529,7 +595,7 @@ def test_push_pushes_nothing_when_one_platform_fails(
 ) -> None:
     docker.fail_on = [("app", "linux/arm/v7")]
     with pytest.raises(PipelineError, match="nothing was uploaded and no tag was set"):
-        pipeline.push(_plan(BROKEN))
+        pipeline.push(docker.plan(BROKEN))
     assert not registry.events
     out = capsys.readouterr().out
     assert "FAILED app on linux/arm/v7: test 'not-on-armhf'" in out
@@ -540,7 +606,7 @@ def test_push_pushes_nothing_when_the_build_fails(
 ) -> None:
     docker.build_fails = True
     with pytest.raises(CommandError, match="nothing was uploaded") as info:
-        pipeline.push(_plan())
+        pipeline.push(docker.plan())
     assert info.value.exit_code == 4
     assert not registry.events
     assert "docker run" not in _kinds(docker.commands)
@@ -572,7 +638,7 @@ def test_no_tag_is_set_when_the_registry_holds_something_else(
 
     registry.serve = serve
     with pytest.raises(PipelineError, match="no tag was set") as info:
-        pipeline.push(_plan())
+        pipeline.push(docker.plan())
     assert registry.tags == {}
     assert problem in str(info.value) + capsys.readouterr().out
 
@@ -582,14 +648,14 @@ def test_a_tag_that_cannot_be_moved_is_reported_and_a_rerun_converges(
 ) -> None:
     registry.fail_tag = {"ns/hello:t"}
     with pytest.raises(PipelineError, match="2 of 3 tags could not be set"):
-        pipeline.push(_plan())
+        pipeline.push(docker.plan())
     out = capsys.readouterr().out
     assert re.search(r"new +127.0.0.1:5000/ns/base:t +→ sha256:", out)
     assert re.search(r"FAILED +127.0.0.1:5000/ns/hello:t +→ absent \(wanted sha256:", out)
     assert re.search(r"not moved +127.0.0.1:5000/ns/turbo-hello:t +→ absent \(wanted", out)
     assert list(registry.tag_digests()) == ["ns/base:t"]
     registry.fail_tag = set()
-    pipeline.push(_plan())
+    pipeline.push(docker.plan())
     out = capsys.readouterr().out
     assert re.search(r"unchanged +127.0.0.1:5000/ns/base:t", out)
     assert len(registry.tag_digests()) == 3
@@ -599,7 +665,7 @@ def test_stage_writes_records_and_merge_tags_one_index_per_image(
     docker: FakeDocker, registry: FakeRegistry, tmp_path: Path
 ) -> None:
     for platform in PLATFORMS["base"]:
-        pipeline.stage(_plan(platforms=(platform,)), tmp_path)
+        pipeline.stage(docker.plan(platforms=(platform,)), tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(
         f"{i}@{p.replace('/', '-')}.json"
@@ -617,7 +683,7 @@ def test_stage_writes_records_and_merge_tags_one_index_per_image(
         "attempt",
     }
     assert registry.tags == {}
-    verdicts = pipeline.merge(_plan(), tmp_path)
+    verdicts = pipeline.merge(docker.plan(), tmp_path)
     assert all(v.ok for v in verdicts) and len(registry.tags) == 3
     merged = json.loads(registry.manifests[("ns/hello", registry.tags[("ns/hello", "t")])][0])
     held = [m["platform"] for m in merged["manifests"] if m["platform"]["os"] != "unknown"]
@@ -628,13 +694,13 @@ def test_merge_tags_nothing_when_a_record_is_missing_or_failed(
     docker: FakeDocker, registry: FakeRegistry, tmp_path: Path
 ) -> None:
     for platform in ("linux/amd64", "linux/arm64"):
-        pipeline.stage(_plan(platforms=(platform,)), tmp_path)
+        pipeline.stage(docker.plan(platforms=(platform,)), tmp_path)
     docker.fail_on = [("hello", "linux/arm/v7")]
     with pytest.raises(PipelineError, match="smoke checks failed"):
-        pipeline.stage(_plan(platforms=("linux/arm/v7",)), tmp_path)
+        pipeline.stage(docker.plan(platforms=("linux/arm/v7",)), tmp_path)
     assert json.loads((tmp_path / "hello@linux-arm-v7.json").read_text())["status"] == "failed"
     with pytest.raises(PipelineError) as info:
-        pipeline.merge(_plan(), tmp_path)
+        pipeline.merge(docker.plan(), tmp_path)
     assert "no tag was set" in str(info.value)
     assert "base on linux/arm/v7: no record (base@linux-arm-v7.json missing)" in str(info.value)
     assert "hello on linux/arm/v7: failed" in str(info.value)
@@ -652,23 +718,32 @@ def test_merge_signs_before_any_tag_and_a_failed_verification_tags_nothing(
     monkeypatch.setenv("COSIGN_PASSWORD", "")
     monkeypatch.setenv("GITHUB_SHA", "abc123")  # the commit (else `git rev-parse HEAD`)
     for platform in PLATFORMS["base"]:
-        pipeline.stage(_plan(platforms=(platform,)), tmp_path / "digests")
-    sealed: list[tuple[list[str], dict[Any, Any], signing.Sealing]] = []
+        pipeline.stage(docker.plan(platforms=(platform,)), tmp_path / "digests")
+    signed: list[tuple[str, dict[Any, Any]]] = []  # (ref, the tags at that moment)
+    predicates: list[dict[str, Any]] = []
 
-    def seal(targets: Sequence[Any], sealing: signing.Sealing) -> None:
-        sealed.append(([t.image for t in targets], dict(registry.tags), sealing))
-        raise PipelineError("verification failed: x: the signature does not verify; no tag was set")
+    def cosign(cmd: list[str]) -> tuple[int, str]:
+        if cmd[1] == "sign":
+            signed.append((cmd[-1], dict(registry.tags)))
+        if cmd[1] == "attest":
+            predicates.append(json.loads(Path(cmd[cmd.index("--predicate") + 1]).read_text()))
+        return (1, "") if cmd[1] == "verify" else (0, "")  # the signature does not verify
 
-    monkeypatch.setattr(signing, "seal", seal)
-    monkeypatch.setattr(signing, "check_host", lambda mode: None)  # no cosign needed here
-    plan = _plan(sign=f"key:{tmp_path / 'cosign.key'}")
+    docker.cosign = cosign
+    plan = docker.plan(sign=f"key:{tmp_path / 'cosign.key'}")
     with pytest.raises(PipelineError, match="the signature does not verify"):
         pipeline.merge(plan, tmp_path / "digests")
     assert registry.tags == {}
-    ((images, tags_then, sealing),) = sealed
-    assert images == ["base", "hello", "turbo-hello"] and tags_then == {}
-    assert sealing.mode.kind == "key" and not sealing.sbom_required  # BAKE_SBOM_GENERATOR=off
-    assert {r.image for r in sealing.records} == set(images) and sealing.commit == "abc123"
+    assert [ref.split("/")[-1].split("@")[0] for ref, _ in signed] == [
+        "base",
+        "hello",
+        "turbo-hello",
+    ]
+    assert all(tags_then == {} for _, tags_then in signed)
+    assert all("@sha256:" in ref for ref, _ in signed)  # by digest: no tag is signed
+    keys = {c[c.index("--key") + 1] for c in docker.commands if c[:2] == ["cosign", "sign"]}
+    assert keys == {str(tmp_path / "cosign.key")}
+    assert "abc123" in json.dumps(predicates[0])  # the commit, in the provenance
 
 
 def test_a_rerun_attempt_replaces_the_failed_one_and_merge_converges(
@@ -678,35 +753,31 @@ def test_a_rerun_attempt_replaces_the_failed_one_and_merge_converges(
     (artifacts are per attempt); the merge reads only each cell's latest attempt."""
     first, second = tmp_path / "digests-arm-attempt-1", tmp_path / "digests-arm-attempt-2"
     for platform in ("linux/amd64", "linux/arm64"):
-        pipeline.stage(_plan(platforms=(platform,)), tmp_path / f"digests-{platform[6:]}-1")
+        pipeline.stage(docker.plan(platforms=(platform,)), tmp_path / f"digests-{platform[6:]}-1")
     docker.fail_on = [("hello", "linux/arm/v7")]
     with pytest.raises(PipelineError, match="smoke checks failed"):
-        pipeline.stage(_plan(platforms=("linux/arm/v7",)), first)
+        pipeline.stage(docker.plan(platforms=("linux/arm/v7",)), first)
     with pytest.raises(PipelineError, match="hello on linux/arm/v7: failed"):
-        pipeline.merge(_plan(), tmp_path)
+        pipeline.merge(docker.plan(), tmp_path)
     docker.fail_on = []
-    pipeline.stage(_plan(platforms=("linux/arm/v7",), attempt=2), second)
+    pipeline.stage(docker.plan(platforms=("linux/arm/v7",), attempt=2), second)
     record = json.loads((second / "hello@linux-arm-v7.json").read_text())
     assert (record["status"], record["attempt"]) == ("passed", 2)
     # The failed attempt's record is still there, beside the new one; it no longer counts.
     assert json.loads((first / "hello@linux-arm-v7.json").read_text())["status"] == "failed"
-    verdicts = pipeline.merge(_plan(), tmp_path)
+    verdicts = pipeline.merge(docker.plan(), tmp_path)
     assert all(v.ok for v in verdicts) and len(registry.tags) == 3
 
 
 def test_stage_deletes_each_tar_once_it_is_uploaded(
-    docker: FakeDocker, registry: FakeRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    docker: FakeDocker, registry: FakeRegistry, tmp_path: Path
 ) -> None:
     """A full OCI tar per image would fill a runner's disk: each goes once uploaded."""
     on_disk: list[list[str]] = []
-    real = publish_upload.upload
-
-    def upload(image: Any, tar: Path, *args: Any) -> Any:
-        on_disk.append(sorted(p.name for p in tar.parent.glob("*.tar")))
-        return real(image, tar, *args)
-
-    monkeypatch.setattr(publish_upload, "upload", upload)
-    pipeline.stage(_plan(platforms=("linux/amd64",)), tmp_path / "digests")
+    registry.on_first_blob = lambda repo: on_disk.append(
+        sorted(p.name for p in docker.out.glob("*.tar"))
+    )
+    pipeline.stage(docker.plan(platforms=("linux/amd64",)), tmp_path / "digests")
     assert on_disk == [
         ["base.tar", "hello.tar", "turbo-hello.tar"],
         ["hello.tar", "turbo-hello.tar"],

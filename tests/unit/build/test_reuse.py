@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bake.build import pipeline, reuse
-from bake.core import run
+from bake.core.docker import Docker
 from bake.core.errors import CommandError
 
 TINY = Path(__file__).parents[2] / "fixtures" / "tiny" / "family.yaml"
@@ -34,12 +34,12 @@ def _manifest(layout: Path, layer: bytes) -> tuple[str, int]:
     return _blob(layout, body), len(body)
 
 
-def test_records_round_trip_and_other_inputs_do_not_match(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(run, "run", lambda *a, **k: None)  # the keeper tag
+def test_records_round_trip_and_other_inputs_do_not_match(tmp_path: Path) -> None:
+    tagged: list[list[str]] = []
+    docker = Docker(run=lambda cmd, **_: tagged.append(list(cmd)))  # type: ignore[arg-type,return-value]
     verified = reuse.Verified("hello", "sha256:i", {"linux/amd64": "sha256:m"}, {"x": "p"}, "k")
-    reuse.remember(tmp_path, verified)
+    reuse.remember(docker, tmp_path, verified)
+    assert tagged == [["docker", "tag", "sha256:i", reuse.keeper(tmp_path, "hello")]]
     assert reuse.recorded(tmp_path, "hello", "k") == verified
     assert reuse.recorded(tmp_path, "hello", "other") is None
     assert reuse.recorded(tmp_path, "base", "k") is None
@@ -81,12 +81,12 @@ def test_run_probe_hides_the_lock_retries_only(
 ) -> None:
     noise = "ERROR: (*service).Write failed: rpc error: ref layer-sha256:ab locked for 5ms (since x): unavailable"
     script = f"print({noise!r}); print('#5 DONE 0.1s')"
-    reuse.run_probe([sys.executable, "-c", script], tmp_path, {})
+    reuse.run_probe(Docker(), [sys.executable, "-c", script], tmp_path, {})
     err = capfd.readouterr().err
     assert "#5 DONE" in err
     assert not [line for line in err.splitlines() if line.startswith("ERROR:")]
     with pytest.raises(CommandError):
-        reuse.run_probe([sys.executable, "-c", "raise SystemExit(3)"], tmp_path, {})
+        reuse.run_probe(Docker(), [sys.executable, "-c", "raise SystemExit(3)"], tmp_path, {})
 
 
 def test_probe_command_has_no_attestations_and_writes_no_cache() -> None:

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from bake.build import pipeline
+from bake.core.docker import Docker
 from bake.core.errors import CommandError, HostError
 from bake.front import actions, cli, lint, sessions, verbs
 from bake.model.family import load_family
+from bake.publish.registries import Registries
 from tests.ci import require_tool
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -121,7 +123,7 @@ def test_cli_verbs_and_sessions_share_one_path() -> None:
 
     families: list[Any] = []
 
-    def record(*a: Any, family: Any = None) -> None:
+    def record(*a: Any, family: Any = None, **seams: Any) -> None:
         calls.append(a)
         families.append(family)
 
@@ -145,10 +147,16 @@ def test_a_pipeline_session_plans_with_its_posargs(monkeypatch: pytest.MonkeyPat
     )
     monkeypatch.setenv("BAKE_JOBS", "3")
     monkeypatch.setenv("TAG", "from-env")
-    seams = sessions.Seams(run_action=functools.partial(actions.run_action, verbs=table))
+    docker, registries = Docker(which=lambda name: None), Registries(check=lambda name: None)
+    seams = sessions.Seams(
+        run_action=functools.partial(actions.run_action, verbs=table),
+        docker=docker,
+        registries=registries,
+    )
     spec = sessions.by_name(sessions.catalogue(TINY, seams=seams), "test-turbo")
     spec.action(["REGISTRY=127.0.0.1:5000/x", "--no-cache"])
     (plan,) = seen
+    assert plan.docker is docker and plan.registries is registries  # the run acts through them
     assert [i.name for i in plan.images] == ["turbo-hello"]
     assert plan.variables.REGISTRY == "127.0.0.1:5000/x" and plan.variables.TAG == "from-env"
     assert plan.options.jobs == 3 and plan.options.buildx_args == ("--no-cache",)

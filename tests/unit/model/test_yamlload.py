@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bake.core.errors import ConfigError
 from bake.front import cli
 from bake.model import yamlload
 from bake.model.config import load_config
@@ -142,19 +143,21 @@ def test_deep_nesting_is_our_one_line_whichever_parser_stops_it(
     parser: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """libyaml (PyYAML 6.0.4) refuses deep flow nesting with its own words before our
     depth check sees the events; the message is ours either way, naming file and line."""
+    raw, line = NESTING[case]
+    expected = f"nested more than {MAX_DEPTH} levels deep"
+    start = time.monotonic()
     if parser == "pure-python":
-        monkeypatch.setattr(yamlload, "_Loader", yamlload._PyLoader)
+        with pytest.raises(ConfigError) as info:
+            yamlload.parse(str(tmp_path / "family.yaml"), raw, loader=yamlload._PyLoader)
+        assert (info.value.line, expected in info.value.message) == (line, True), info.value
     else:
         assert yamlload._Loader.__mro__[1] is yaml.CSafeLoader, "PyYAML without libyaml"
-    raw, line = NESTING[case]
-    start = time.monotonic()
-    code, err = generate(tmp_path, raw, capsys)
+        code, err = generate(tmp_path, raw, capsys)
+        assert_one_clean_error(tmp_path, code, err, line, expected)
     assert time.monotonic() - start < 5, "bad input must be rejected quickly"
-    assert_one_clean_error(tmp_path, code, err, line, f"nested more than {MAX_DEPTH} levels deep")
 
 
 def test_libyaml_errors_that_are_not_nesting_stay_its_own(
