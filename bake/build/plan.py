@@ -102,24 +102,7 @@ def make_plan(
     check_variables(variables, origins(env or {}, overrides or {}, family.config.file))
     selection = family.canonical(selection)  # bake knows an alias only as its image
     wanted = tuple(dict.fromkeys(platforms))
-    for platform in wanted:
-        if platform not in family.config.platforms:
-            raise ConfigError(
-                "--platform",
-                "",
-                f"{platform!r} is not a platform of the family "
-                f"(expected one of {', '.join(family.config.platforms)})",
-            )
-    if wanted:
-        images = tuple(
-            replace(image, platforms=tuple(p for p in image.platforms if p in wanted))
-            for image in images
-            if set(image.platforms) & set(wanted)
-        )
-        if not images:
-            raise ConfigError(
-                "--platform", "", f"no image of {selection!r} is built for {', '.join(wanted)}"
-            )
+    images = _only_platforms(family, selection, images, wanted)
     return Plan(
         family,
         config_path,
@@ -131,6 +114,32 @@ def make_plan(
         docker or Docker(),
         registries or Registries(),
     )
+
+
+def _only_platforms(
+    family: Family, selection: str, images: tuple[Image, ...], wanted: tuple[str, ...]
+) -> tuple[Image, ...]:
+    """``--platform``: every image restricted to ``wanted``; those with none of them go."""
+    for platform in wanted:
+        if platform not in family.config.platforms:
+            raise ConfigError(
+                "--platform",
+                "",
+                f"{platform!r} is not a platform of the family "
+                f"(expected one of {', '.join(family.config.platforms)})",
+            )
+    if not wanted:
+        return images
+    images = tuple(
+        replace(image, platforms=tuple(p for p in image.platforms if p in wanted))
+        for image in images
+        if set(image.platforms) & set(wanted)
+    )
+    if not images:
+        raise ConfigError(
+            "--platform", "", f"no image of {selection!r} is built for {', '.join(wanted)}"
+        )
+    return images
 
 
 def describe_attestations(attestations: sbom.Attestations) -> str:

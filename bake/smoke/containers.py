@@ -11,6 +11,7 @@ check never hides another.
 
 from __future__ import annotations
 
+import functools
 import queue
 import subprocess
 import threading
@@ -118,19 +119,12 @@ def run_checks(
     with interrupt.signals_stop_the_run():
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="smoke")
         futures: list[Future[list[Outcome]]] = []
+        run_one = functools.partial(
+            run_batch, run_id=run_id, timeout=timeout, stop=stop, on_outcome=record, docker=docker
+        )
         try:
             for each in batches(checks):
-                futures.append(
-                    pool.submit(
-                        run_batch,
-                        each,
-                        run_id=run_id,
-                        timeout=timeout,
-                        stop=stop,
-                        on_outcome=record,
-                        docker=docker,
-                    )
-                )
+                futures.append(pool.submit(run_one, each))
             for future in futures:
                 future.result()
         except BaseException:
