@@ -11,7 +11,6 @@ check never hides another.
 
 from __future__ import annotations
 
-import functools
 import queue
 import subprocess
 import threading
@@ -32,6 +31,7 @@ __all__ = [
     "command",
     "new_run_id",
     "remove_run_containers",
+    "SmokeRun",
     "run_batch",
     "run_checks",
 ]
@@ -119,12 +119,10 @@ def run_checks(
     with interrupt.signals_stop_the_run():
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="smoke")
         futures: list[Future[list[Outcome]]] = []
-        run_one = functools.partial(
-            run_batch, run_id=run_id, timeout=timeout, stop=stop, on_outcome=record, docker=docker
-        )
+        smoke = SmokeRun(run_id, timeout, stop, record, docker)
         try:
             for each in batches(checks):
-                futures.append(pool.submit(run_one, each))
+                futures.append(pool.submit(run_batch, each, smoke))
             for future in futures:
                 future.result()
         except BaseException:
@@ -150,42 +148,38 @@ def _stop(
     remove_run_containers(run_id, docker)  # any container created while the first pass ran
 
 
-def run_batch(
-    batch: Batch,
-    *,
-    run_id: str,
-    timeout: float,
-    stop: threading.Event,
-    on_outcome: OnOutcome,
-    docker: Docker,
-) -> list[Outcome]:
+@dataclass(frozen=True)
+class SmokeRun:
+    """What every container of one run shares: its id (the label), the per-check timeout,
+    the stop signal, who hears of each outcome, and what runs the containers."""
+
+    run_id: str
+    timeout: float
+    stop: threading.Event
+    on_outcome: OnOutcome
+    docker: Docker
+
+
+def run_batch(batch: Batch, smoke: SmokeRun) -> list[Outcome]:
     """Every check of ``batch``, in as few containers as the checks allow (one, normally).
 
-    Returns early, with what finished, once ``stop`` is set.
+    Returns early, with what finished, once ``smoke.stop`` is set.
     """
     outcomes: list[Outcome] = []
-    while len(outcomes) < len(batch.checks) and not stop.is_set():
-        rest = batch.checks[len(outcomes) :]
-        outcomes += _one_container(batch, rest, run_id, timeout, stop, on_outcome, docker)
+    while len(outcomes) < len(batch.checks) and not smoke.stop.is_set():
+        outcomes += _one_container(batch, batch.checks[len(outcomes) :], smoke)
     return outcomes
 
 
-def _one_container(
-    batch: Batch,
-    checks: Sequence[Check],
-    run_id: str,
-    timeout: float,
-    stop: threading.Event,
-    on_outcome: OnOutcome,
-    docker: Docker,
-) -> list[Outcome]:
+def _one_container(batch: Batch, checks: Sequence[Check], smoke: SmokeRun) -> list[Outcome]:
     """Run ``checks`` in one container until they are done, one cuts it short, or ``stop``."""
+    run_id, timeout, stop, docker = smoke.run_id, smoke.timeout, smoke.stop, smoke.docker
     token = f"@@bake-{uuid.uuid4().hex}"
     name = f"bake-smoke-{run_id}-{uuid.uuid4().hex[:8]}"
     proc = docker.start(command(batch, checks, name, run_id, token), echo=False)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(proc, lines), daemon=True).start()
-    follower = _Follower(checks, Transcript(token), on_outcome)
+    follower = _Follower(checks, Transcript(token), smoke.on_outcome)
     try:
         while not (stop.is_set() or follower.done):
             left = follower.began + timeout - time.monotonic()
