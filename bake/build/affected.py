@@ -143,17 +143,8 @@ def _family_at(top: Path, ref: str, config_path: Path, docker: Docker) -> Family
         return f"{relative} did not exist at {ref}"
     with tempfile.TemporaryDirectory(prefix="bake-affected-") as folder:
         archive = Path(folder) / "tree.tar"
-        _git(
-            docker,
-            top,
-            "archive",
-            "--format=tar",
-            "-o",
-            str(archive),
-            ref,
-            "--",
-            str(relative.parent),
-        )
+        tree = ("archive", "--format=tar", "-o", str(archive), ref, "--", str(relative.parent))
+        _git(docker, top, *tree)
         with tarfile.open(archive) as tar:
             _extract(tar, Path(folder) / "tree")
         try:

@@ -18,5 +18,7 @@ __all__ = ["Registries"]
 
 @dataclass(frozen=True)
 class Registries:
+    """``client``: the client of a registry host; ``check``: a push target answers."""
+
     client: registry.ClientFor = registry.client_for
     check: Callable[[str], None] = endpoint.check_registry

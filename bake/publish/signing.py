@@ -39,7 +39,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +159,8 @@ class Sealing:
     sbom_required: bool
     env: Mapping[str, str]
     commit: str = ""
-    run: Runner = field(default=run.run)
-    clients: registry.ClientFor = field(default=registry.client_for)
+    run: Runner = run.run
+    clients: registry.ClientFor = registry.client_for
 
 
 def seal(targets: Sequence[Target], sealing: Sealing, read: ReadJson | None = None) -> None:
