@@ -143,10 +143,8 @@ def _progress(round_: int, samples: Samples) -> str:
     return f"round {round_}: " + ", ".join(parts)
 
 
-def rows(samples: Samples, fixture: str) -> list[Row]:
-    """P2–P5 from the samples (P2, P4, P5 only when measured)."""
-    cold = median(samples.cold)
-    what = f"{fixture}: {samples.images} images, {samples.cells} image × platform cells"
+def _p2_rows(samples: Samples, cold: float, what: str) -> list[Row]:
+    """P2 and P2b, when the baseline was measured."""
     out = []
     if samples.baseline:
         baseline = median(samples.baseline)
@@ -173,6 +171,14 @@ def rows(samples: Samples, fixture: str) -> list[Row]:
                 note="the generated file as plain buildx runs it: what the pipeline adds is the difference to P2",
             )
         )
+    return out
+
+
+def rows(samples: Samples, fixture: str) -> list[Row]:
+    """P2–P5 from the samples (P2, P4, P5 only when measured)."""
+    cold = median(samples.cold)
+    what = f"{fixture}: {samples.images} images, {samples.cells} image × platform cells"
+    out = _p2_rows(samples, cold, what)
     noop = median(samples.noop)
     floor = f"images rebuilt from the registry cache are new to this store: each is exported and loaded with its attestations (the no-op, {noop:.1f} s, is the probe alone)"
     out.append(

@@ -125,7 +125,18 @@ def resolved_targets(plan: pipeline.Plan, names: Sequence[str]) -> dict[str, dic
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "--print", *names]
     proc = run.run(cmd, cwd=plan.family.root, env=plan.bake_env(), capture=True, echo=False)
-    return dict(json.loads(proc.stdout)["target"])
+    return dict(_unescaped(json.loads(proc.stdout)["target"]))
+
+
+def _unescaped(value: Any) -> Any:
+    """``--print`` writes a bake file: ``${`` and ``%{`` come escaped as ``$${``, ``%%{``."""
+    if isinstance(value, str):
+        return value.replace("$${", "${").replace("%%{", "%{")
+    if isinstance(value, dict):
+        return {key: _unescaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unescaped(item) for item in value]
+    return value
 
 
 def image_by_image(copy: Copy, attestations: sbom.Attestations) -> list[list[str]]:
@@ -182,22 +193,25 @@ def build_command(
 def baseline(workdir: Path, subject: Subject, attestations: sbom.Attestations) -> float:
     """P2's baseline on a fresh copy: seconds of the image-by-image builds."""
     copy = Copy(workdir, subject, "seq")
-    commands = image_by_image(copy, attestations)
-    root = copy.plan.family.root
-    seconds = timed(lambda: [run.run(cmd, cwd=root) for cmd in commands])
-    copy.forget()
-    return seconds
+    try:
+        commands = image_by_image(copy, attestations)
+        root = copy.plan.family.root
+        return timed(lambda: [run.run(cmd, cwd=root) for cmd in commands])
+    finally:
+        copy.forget()
 
 
 def registry_cache_build(workdir: Path, subject: Subject) -> float:
     """P4 on a fresh copy: fill the registry cache with a cold build, forget the copy
     locally, build again (timed)."""
     copy = Copy(workdir, subject, "cache", cache=True)
-    print(f"=== bench: fill the registry cache ({copy.run_id}) ===", flush=True)
-    pipeline.build(copy.plan)
-    copy.forget()
-    print(f"=== bench: build from the registry cache ({copy.run_id}) ===", flush=True)
-    seconds = timed(lambda: pipeline.build(copy.plan))
-    print(f"=== bench: registry cache build done in {seconds:.1f}s ===", flush=True)
-    copy.forget()
-    return seconds
+    try:
+        print(f"=== bench: fill the registry cache ({copy.run_id}) ===", flush=True)
+        pipeline.build(copy.plan)
+        copy.forget()
+        print(f"=== bench: build from the registry cache ({copy.run_id}) ===", flush=True)
+        seconds = timed(lambda: pipeline.build(copy.plan))
+        print(f"=== bench: registry cache build done in {seconds:.1f}s ===", flush=True)
+        return seconds
+    finally:
+        copy.forget()

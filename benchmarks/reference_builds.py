@@ -85,9 +85,10 @@ def _cold(workdir: Path, what: Subject, samples: BuildSamples) -> float:
     samples.built = len(needed_platforms(copy.plan))
     samples.cells = sum(len(image.platforms) for image in copy.plan.images)
     print(f"=== bench: cold build of ours ({copy.run_id}) ===", flush=True)
-    seconds = timed(lambda: pipeline.build(copy.plan))
-    copy.forget()
-    return seconds
+    try:
+        return timed(lambda: pipeline.build(copy.plan))
+    finally:
+        copy.forget()
 
 
 def rows(samples: BuildSamples) -> list[Row]:

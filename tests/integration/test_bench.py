@@ -83,7 +83,8 @@ def test_image_by_image_on_the_reference_family_honours_the_platform_filter(
     ref = f"127.0.0.1:5000/t-bench-ref-seq/base:{copy.run_id}"
     assert f"base=docker-image://{ref}" in firefox and "PACKAGES=firefox-esr" in firefox
     dockerfile = Path(firefox[firefox.index("--file") + 1])
-    assert "ARG PARENT=base" in dockerfile.read_text(encoding="utf-8")
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "ARG PARENT=base" in text and "FROM ${PARENT}" in text  # unescaped from --print
 
 
 def test_build_command_maps_a_resolved_target_and_refuses_what_it_cannot_build() -> None:
