@@ -4,12 +4,14 @@
     python benchmarks/bench.py --only P1,P3    # some of them
     python benchmarks/bench.py --quick         # CI: P1 on 10/30 targets, P3 on tests/fixtures/tiny
     python benchmarks/bench.py --only P3,P5 --reference-platforms linux/amd64,linux/arm64
+    python benchmarks/bench.py --only P2,P4 --reference-platforms linux/amd64,linux/arm64
 
 Build output goes to a log file (named on stderr); the table goes to stdout. Each
 measure is a ratio of ours to its baseline, both taken in this run; see the module of
 each measure for what exactly runs: p1_generate.py, builds.py (P2–P5), p6_stage_merge.py.
-P3, P3b and P5 run on the reference family too (firefox; reference.py), unless --quick;
-P2 and P4 there are rows marked not measured (each needs two more cold builds of it).
+The reference family is measured too, unless --quick: P3, P3b and P5 for firefox
+(reference.py), P2 and P4 for firefox-all (reference_builds.py: three more cold builds
+and one from the registry cache, one round whatever --rounds says).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import builds, p1_generate, p6_stage_merge, reference
+from benchmarks import builds, p1_generate, p6_stage_merge, reference, reference_builds
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE
-from benchmarks.table import Row, machine, not_available, render, say
+from benchmarks.table import Row, machine, render, say
 
 __all__ = ["main", "run_all"]
 
@@ -34,18 +36,18 @@ REFERENCE_MEASURES = {"P2", "P3", "P3B", "P4", "P5"}
 
 
 def reference_rows(only: set[str], log: Path, platforms: tuple[str, ...]) -> list[Row]:
-    """P3, P3b, P5 for firefox on the reference family; P2 and P4 as not measured."""
-    samples = reference.Samples()
+    """P3, P3b, P5 for firefox and P2, P4 for firefox-all on the reference family."""
+    table: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="t-bench-ref-") as tmp:
-        plan = reference.measure(Path(tmp), 3, log, samples, platforms)
-        reference.forget(plan)
-    table = [row for row in reference.rows(samples) if row.id.upper() in only]
-    expensive = "not measured on the reference family: it needs two more cold builds of it"
-    table += [
-        not_available(id_, f"{id_} on family.yaml (firefox)", expensive)
-        for id_ in ("P2", "P4")
-        if id_ in only
-    ]
+        if only & reference_builds.MEASURES:
+            builds_samples = reference_builds.BuildSamples()
+            reference_builds.measure(Path(tmp), log, builds_samples, platforms, only)
+            table += reference_builds.rows(builds_samples)
+        if only & reference.WARM_MEASURES:
+            samples = reference.Samples()
+            plan = reference.measure(Path(tmp), 3, log, samples, platforms)
+            reference.forget(plan)
+            table += [row for row in reference.rows(samples) if row.id.upper() in only]
     return table
 
 

@@ -5,7 +5,7 @@ Per round, on fresh copies of the fixture (so each build is cold; benchmarks/sco
 - P2 baseline, the image-by-image way: ``docker buildx build`` per image, parents first;
   an image with children is pushed (its children pull it from the registry through a
   ``docker-image://`` named context), the others are loaded like ours; the same
-  attestations as ours. Ours: the pipeline's one bake call (``nox -s build-all``).
+  attestations as ours (benchmarks/copies.py, shared with the reference family). Ours: the pipeline's one bake call (``nox -s build-all``).
   Baseline and ours alternate which goes first. P2b: the generated bake file run by
   plain ``docker buildx bake all --load`` (same attestations), to tell the bake call's
   share from the pipeline's.
@@ -15,7 +15,7 @@ Per round, on fresh copies of the fixture (so each build is cold; benchmarks/sco
   build.
 - P4: a cold build with ``CACHE_REGISTRY`` (fills the registry cache), then this run's
   images and cache records are removed and the same build runs again: it may use the
-  registry cache only. Against ours' cold build.
+  registry cache only (``copies.registry_cache_build``). Against ours' cold build.
 
     python benchmarks/builds.py [--rounds 3] [--quick]   # --quick: P3 on tests/fixtures/tiny, 1 round
 """
@@ -27,8 +27,6 @@ import os
 import re
 import sys
 import tempfile
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,16 +36,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from bake.build import pipeline
 from bake.core import run
 from bake.emit import generated
-from bake.model.family import Image
 from bake.publish import sbom
-from benchmarks import scoped_cache
-from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
+from benchmarks.copies import Copy, Subject, baseline, fixture, registry_cache_build
+from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE
 from benchmarks.table import Row, machine, median, quiet, render, say, timed
 
-__all__ = ["Samples", "main", "measure", "rows"]
-
-REGISTRY = "127.0.0.1:5000"
-NAMESPACE = f"{REGISTRY}/t-bench"
+__all__ = ["Samples", "main", "measure", "plain_bake", "rows"]
 
 
 @dataclass
@@ -64,60 +58,12 @@ class Samples:
     cells: int = 0
 
 
-class Copy:
-    """One private copy of the fixture: a run id, its plan, what it built."""
-
-    def __init__(self, workdir: Path, source: Path, kind: str, cache: bool = False) -> None:
-        self.run_id = f"{kind}{uuid.uuid4().hex[:10]}"
-        config = copy_fixture(source, workdir / self.run_id, self.run_id)
-        overrides = {
-            "REGISTRY": f"{NAMESPACE}-{kind}",
-            "TAG": self.run_id,
-            "VERSION": "",
-            "SHA": "",
-            "CREATED": "",
-            "CACHE_REGISTRY": f"{NAMESPACE}-cache-{self.run_id}" if cache else "",
-        }
-        options = pipeline.Options.from_env(os.environ)
-        self.plan = pipeline.make_plan(config, "all", overrides, options, os.environ)
-
-    def forget(self) -> None:
-        """Remove this copy's images and build cache records (nobody else's)."""
-        scoped_cache.remove_images(self.plan.family, self.plan.variables)
-        scoped_cache.forget_run(self.run_id)
-
-
-def image_by_image(copy: Copy, attestations: sbom.Attestations) -> None:
-    """The P2 baseline: one ``docker buildx build`` per image, parents pushed first."""
-    family = copy.plan.family
-    parents = {image.parent for image in family.images if image.parent}
-    attest = [a.split("=", 1)[1] for a in attestations.set_args() if a.startswith("*.attest=")]
-    for image in family.images:
-        run.run(_build_command(copy, image, image.name in parents, attest), cwd=family.root)
-
-
 def plain_bake(copy: Copy, attestations: sbom.Attestations) -> None:
     """P2b: the generated bake file as a plain buildx user runs it, same attestations."""
     plan = copy.plan
     generated.write_files(generated.expected_files(plan.family, plan.config_path))
     cmd = ["docker", "buildx", "bake", "-f", generated.HCL_NAME, "all", "--load"]
     run.run([*cmd, *attestations.set_args()], cwd=plan.family.root, env=plan.bake_env())
-
-
-def _build_command(copy: Copy, image: Image, push: bool, attest: Sequence[str]) -> list[str]:
-    plan = copy.plan
-    ref = plan.refs(image)[0]
-    cmd = ["docker", "buildx", "build", "--platform", ",".join(image.platforms)]
-    cmd += ["--file", image.dockerfile, "--tag", ref, "--push" if push else "--load"]
-    for entry in attest:
-        cmd += ["--attest", entry]
-    args = {**plan.family.config.args, **image.args}
-    for key, value in args.items():
-        cmd += ["--build-arg", f"{key}={value}"]
-    if image.parent and image.context_name:
-        parent = plan.family.image(image.parent)
-        cmd += ["--build-context", f"{image.context_name}=docker-image://{plan.refs(parent)[0]}"]
-    return [*cmd, image.context]
 
 
 def measure(source: Path, rounds: int, quick: bool, log: Path) -> Samples:
@@ -129,33 +75,33 @@ def measure(source: Path, rounds: int, quick: bool, log: Path) -> Samples:
         with quiet(log):
             attestations = sbom.attestations(options.sbom_generator, options.tools_registry)
         for round_ in range(1, rounds + 1):
-            _round(workdir, source, round_, quick, attestations, samples, log)
+            _round(workdir, fixture(source), round_, quick, attestations, samples, log)
     return samples
 
 
 def _round(
     workdir: Path,
-    source: Path,
+    subject: Subject,
     round_: int,
     quick: bool,
     attestations: sbom.Attestations,
     samples: Samples,
     log: Path,
 ) -> None:
-    ours = Copy(workdir, source, "ours")
+    ours = Copy(workdir, subject, "ours")
     samples.images = len(ours.plan.images)
     samples.cells = sum(len(image.platforms) for image in ours.plan.images)
     with quiet(log):
         if not quick and round_ % 2 == 1:
-            samples.baseline.append(_baseline(workdir, source, attestations))
+            samples.baseline.append(baseline(workdir, subject, attestations))
         samples.cold.append(timed(lambda: pipeline.build(ours.plan)))
         samples.noop.append(timed(lambda: pipeline.build(ours.plan)))
         if not quick:
             samples.smoke.append(_smoke_seconds(ours, log, samples.noop[-1]))
             if round_ % 2 == 0:
-                samples.baseline.append(_baseline(workdir, source, attestations))
-            samples.plain.append(_plain(workdir, source, attestations))
-            samples.cached.append(_registry_cache_build(workdir, source))
+                samples.baseline.append(baseline(workdir, subject, attestations))
+            samples.plain.append(_plain(workdir, subject, attestations))
+            samples.cached.append(registry_cache_build(workdir, subject))
         ours.forget()
     say(_progress(round_, samples))
 
@@ -174,26 +120,9 @@ def _smoke_seconds(copy: Copy, log: Path, noop: float) -> float:
     return float(reported[-1]) if reported else seconds - noop
 
 
-def _baseline(workdir: Path, source: Path, attestations: sbom.Attestations) -> float:
-    copy = Copy(workdir, source, "seq")
-    seconds = timed(lambda: image_by_image(copy, attestations))
-    copy.forget()
-    return seconds
-
-
-def _plain(workdir: Path, source: Path, attestations: sbom.Attestations) -> float:
-    copy = Copy(workdir, source, "plain")
+def _plain(workdir: Path, subject: Subject, attestations: sbom.Attestations) -> float:
+    copy = Copy(workdir, subject, "plain")
     seconds = timed(lambda: plain_bake(copy, attestations))
-    copy.forget()
-    return seconds
-
-
-def _registry_cache_build(workdir: Path, source: Path) -> float:
-    """Fill the registry cache with a cold build, forget it locally, build again."""
-    copy = Copy(workdir, source, "cache", cache=True)
-    pipeline.build(copy.plan)
-    copy.forget()
-    seconds = timed(lambda: pipeline.build(copy.plan))
     copy.forget()
     return seconds
 
@@ -214,10 +143,8 @@ def _progress(round_: int, samples: Samples) -> str:
     return f"round {round_}: " + ", ".join(parts)
 
 
-def rows(samples: Samples, fixture: str) -> list[Row]:
-    """P2–P5 from the samples (P2, P4, P5 only when measured)."""
-    cold = median(samples.cold)
-    what = f"{fixture}: {samples.images} images, {samples.cells} image × platform cells"
+def _p2_rows(samples: Samples, cold: float, what: str) -> list[Row]:
+    """P2 and P2b, when the baseline was measured."""
     out = []
     if samples.baseline:
         baseline = median(samples.baseline)
@@ -244,6 +171,14 @@ def rows(samples: Samples, fixture: str) -> list[Row]:
                 note="the generated file as plain buildx runs it: what the pipeline adds is the difference to P2",
             )
         )
+    return out
+
+
+def rows(samples: Samples, fixture: str) -> list[Row]:
+    """P2–P5 from the samples (P2, P4, P5 only when measured)."""
+    cold = median(samples.cold)
+    what = f"{fixture}: {samples.images} images, {samples.cells} image × platform cells"
+    out = _p2_rows(samples, cold, what)
     noop = median(samples.noop)
     floor = f"images rebuilt from the registry cache are new to this store: each is exported and loaded with its attestations (the no-op, {noop:.1f} s, is the probe alone)"
     out.append(

@@ -8,6 +8,9 @@
   with a unique run id stamped into the base's Dockerfile. Every build step of the family
   descends from that RUN line, so a build of the copy is cold for every step after
   ``FROM`` — without pruning anybody's build cache on this shared machine.
+- ``copy_reference``: a private copy of the repository's family (family.yaml and
+  dockerfiles/), the run id stamped into the base's Dockerfile right before its ``USER``
+  line (the base's package installs before it stay cached).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "TINY_FIXTURE",
     "apps_for_targets",
     "copy_fixture",
+    "copy_reference",
     "write_generate_family",
 ]
 
@@ -99,4 +103,24 @@ def copy_fixture(source: Path, folder: Path, run_id: str) -> Path:
     else:  # a fixture without the marker: one extra, cheap, emulated RUN line
         text += f'RUN echo "bench-run {run_id}" > /etc/bench-run\n'
     base.write_text(text, encoding="utf-8")
+    return folder / "family.yaml"
+
+
+def copy_reference(folder: Path, run_id: str) -> Path:
+    """family.yaml and dockerfiles/ of the repository into ``folder``, run id stamped."""
+    source = folder.parent / f"{folder.name}-source"
+    source.mkdir(parents=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "family.yaml", source / "family.yaml")
+    shutil.copytree(ROOT / "dockerfiles", source / "dockerfiles")
+    shutil.copytree(source, folder)
+    shutil.rmtree(source)
+    # Before the base's USER line (still root): the base's package installs stay cached
+    # (a rebuild of them fetches Debian's indexes again, which fails during a mirror sync),
+    # everything after the stamp, and all of firefox, is cold.
+    base = folder / "dockerfiles" / "base" / "Dockerfile"
+    lines = base.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("USER "))
+    lines.insert(at, f'RUN echo "bench-run {run_id}" > /etc/bench-run\n')
+    base.write_text("".join(lines), encoding="utf-8")
     return folder / "family.yaml"

@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bake.core import run
-from benchmarks.builds import Copy
+from benchmarks.copies import Copy, fixture
 from benchmarks.families import BENCH_FIXTURE
 from benchmarks.table import Row, machine, median, not_available, quiet, render, say, timed
 
@@ -65,8 +65,8 @@ def single_host_push(copy: Copy) -> None:
 
 def _round(workdir: Path, round_: int, log: Path) -> tuple[float, float]:
     """(stage + merge seconds, single-host push seconds); the first goes first in odd rounds."""
-    staged = Copy(workdir, BENCH_FIXTURE, "stage")
-    pushed = Copy(workdir, BENCH_FIXTURE, "push")
+    staged = Copy(workdir, fixture(BENCH_FIXTURE), "stage")
+    pushed = Copy(workdir, fixture(BENCH_FIXTURE), "push")
     digests = workdir / staged.run_id / "digests"
     with quiet(log):
         if round_ % 2 == 0:

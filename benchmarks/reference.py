@@ -1,4 +1,4 @@
-"""P3, P3b and P5 for firefox on the reference family (the repository's family.yaml).
+"""P3, P3b and P5 for firefox on the reference family (family.yaml); P2 and P4 with --only.
 
 On a private copy of the family (family.yaml and dockerfiles/, with a run id stamped into
 the base's Dockerfile so the copy's build is cold for every step after ``FROM``;
@@ -16,7 +16,12 @@ FOLDER`` measures only P5's smoke phase again on a kept copy (before/after a cha
 smoke tests, without another cold build). A cold 3-platform firefox build takes about 7
 minutes on 2 cores.
 
+``--only P2,P4`` (or any of P2, P3, P3b, P4, P5; default P3,P3b,P5) adds or picks P2 and
+P4, on selection ``firefox-all`` with a fresh copy per build: see
+benchmarks/reference_builds.py.
+
     python benchmarks/reference.py [--noops 3] [--keep] [--smoke-again FOLDER]
+    python benchmarks/reference.py --only P2,P4 --platforms linux/amd64,linux/arm64
 """
 
 from __future__ import annotations
@@ -37,13 +42,14 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from bake.build import pipeline
 from bake.core import run
 from bake.emit import generated
-from benchmarks import scoped_cache
-from benchmarks.families import ROOT
+from benchmarks import reference_builds, scoped_cache
+from benchmarks.families import copy_reference
 from benchmarks.table import Row, machine, median, quiet, render, say, timed
 
 __all__ = ["Samples", "copy_reference", "forget", "measure", "rows", "warm"]
 
 SELECTION = "firefox"
+WARM_MEASURES = frozenset({"P3", "P3B", "P5"})  # on one copy: cold, then no-ops and smoke
 NAMESPACE = "127.0.0.1:5000/t-bench-ref"
 SMOKE_REPORT = re.compile(r"^test: (\d+) checks ran in ([0-9.]+)s$", re.MULTILINE)
 PROGRESS = re.compile(r"^\[\d+/\d+\] (\S+) (\S+) (\S+) \S+ ([0-9.]+)s", re.MULTILINE)
@@ -58,26 +64,6 @@ class Samples:
     checks: int = 0
     cells: int = 0
     breakdown: str = ""
-
-
-def copy_reference(folder: Path, run_id: str) -> Path:
-    """family.yaml and dockerfiles/ of the repository into ``folder``, run id stamped."""
-    source = folder.parent / f"{folder.name}-source"
-    source.mkdir(parents=True)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "family.yaml", source / "family.yaml")
-    shutil.copytree(ROOT / "dockerfiles", source / "dockerfiles")
-    shutil.copytree(source, folder)
-    shutil.rmtree(source)
-    # Before the base's USER line (still root): the base's package installs stay cached
-    # (a rebuild of them fetches Debian's indexes again, which fails during a mirror sync),
-    # everything after the stamp, and all of firefox, is cold.
-    base = folder / "dockerfiles" / "base" / "Dockerfile"
-    lines = base.read_text(encoding="utf-8").splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if line.startswith("USER "))
-    lines.insert(at, f'RUN echo "bench-run {run_id}" > /etc/bench-run\n')
-    base.write_text("".join(lines), encoding="utf-8")
-    return folder / "family.yaml"
 
 
 def plan_for(folder: Path, platforms: tuple[str, ...] = ()) -> pipeline.Plan:
@@ -212,14 +198,10 @@ def rows(samples: Samples) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--noops", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="keep the copy and its images")
-    parser.add_argument("--warm", type=Path, help="a kept, built copy: all but the cold build")
-    parser.add_argument("--smoke-again", type=Path, help="a kept copy: its smoke phase only")
-    parser.add_argument("--platforms", default="", help="comma-separated (default: all)")
-    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "t-bench-ref.log")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    if not only or only - WARM_MEASURES - reference_builds.MEASURES:
+        _parser().error(f"--only: some of P2, P3, P3b, P4, P5 (got {args.only!r})")
     say(f"build output goes to {args.log}")
     print(machine(), flush=True)
     samples = Samples()
@@ -240,13 +222,34 @@ def main(argv: list[str] | None = None) -> None:
         print(samples.breakdown)
         return
     workdir = Path(tempfile.mkdtemp(prefix="t-bench-ref-"))
-    plan = measure(workdir, args.noops, args.log, samples, platforms)
+    table: list[Row] = []
+    if only & reference_builds.MEASURES:  # P2, P4: firefox-all, a fresh copy per build
+        builds = reference_builds.BuildSamples()
+        reference_builds.measure(workdir, args.log, builds, platforms, only)
+        table += reference_builds.rows(builds)
+    if only & WARM_MEASURES:
+        plan = measure(workdir, args.noops, args.log, samples, platforms)
+        table += [row for row in rows(samples) if row.id.upper() in only]
+        if not args.keep:
+            forget(plan)
     print(machine())
-    print(render(rows(samples)))
-    print(samples.breakdown)
+    print(render(table))
+    if samples.breakdown:
+        print(samples.breakdown)
     if not args.keep:
-        forget(plan)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="P3,P3b,P5", help="some of P2, P3, P3b, P4, P5")
+    parser.add_argument("--noops", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the copy and its images")
+    parser.add_argument("--warm", type=Path, help="a kept, built copy: all but the cold build")
+    parser.add_argument("--smoke-again", type=Path, help="a kept copy: its smoke phase only")
+    parser.add_argument("--platforms", default="", help="comma-separated (default: all)")
+    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "t-bench-ref.log")
+    return parser
 
 
 def forget(plan: pipeline.Plan) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bake.model.family import load_family
 from bake.publish import sbom
-from benchmarks import builds, p1_generate, reference, scoped_cache
+from benchmarks import copies, p1_generate, reference, reference_builds, scoped_cache
 from benchmarks.families import BENCH_FIXTURE, TINY_FIXTURE, copy_fixture
 from benchmarks.table import Row, render
 
@@ -39,29 +39,103 @@ def test_copy_fixture_stamps_the_run_id(tmp_path: Path) -> None:
     assert len(load_family(bench).images) == 5  # base, three apps, one variant
 
 
+@pytest.mark.docker
 def test_image_by_image_pushes_parents_and_pulls_them_from_the_registry(tmp_path: Path) -> None:
-    copy = builds.Copy(tmp_path, BENCH_FIXTURE, "seq")
+    copy = copies.Copy(tmp_path, copies.fixture(BENCH_FIXTURE), "seq")
     attest = sbom.Attestations(sbom_generator="127.0.0.1:5000/scanner:1")
-    family = copy.plan.family
-    parents = {i.parent for i in family.images if i.parent}
-    args = [a.split("=", 1)[1] for a in attest.set_args() if a.startswith("*.attest=")]
-    commands = {
-        image.name: builds._build_command(copy, image, image.name in parents, args)
-        for image in family.images
-    }
+    commands = {cmd[cmd.index("--tag") + 1]: cmd for cmd in copies.image_by_image(copy, attest)}
     tag = copy.run_id
-    assert "--push" in commands["base"] and "--push" in commands["alpha"]
-    assert "--load" in commands["beta"] and "--load" in commands["turbo-alpha"]
-    beta = commands["beta"]
-    assert beta[beta.index("--build-context") + 1] == (
-        f"base=docker-image://127.0.0.1:5000/t-bench-seq/base:{tag}"
-    )
-    turbo = commands["turbo-alpha"]
-    assert turbo[turbo.index("--build-context") + 1] == (
-        f"app=docker-image://127.0.0.1:5000/t-bench-seq/alpha:{tag}"
-    )
+
+    def of(name: str) -> list[str]:
+        return commands[f"127.0.0.1:5000/t-bench-seq/{name}:{tag}"]
+
+    assert list(commands)[0].endswith(f"/base:{tag}")  # parents first
+    assert "--push" in of("base") and "--push" in of("alpha")
+    assert "--load" in of("beta") and "--load" in of("turbo-alpha")
+    beta = of("beta")
+    assert f"base=docker-image://127.0.0.1:5000/t-bench-seq/base:{tag}" in beta
+    turbo = of("turbo-alpha")
+    assert f"app=docker-image://127.0.0.1:5000/t-bench-seq/alpha:{tag}" in turbo
     assert turbo[turbo.index("--platform") + 1] == "linux/amd64,linux/arm64"
     assert "type=sbom,generator=127.0.0.1:5000/scanner:1" in turbo
+
+
+@pytest.mark.docker
+def test_image_by_image_on_the_reference_family_honours_the_platform_filter(
+    tmp_path: Path,
+) -> None:
+    """firefox-all: the base is built (and pushed) too; each image's platforms are
+    intersected with the filter; the shared inline Dockerfile goes to a file."""
+    what = reference_builds.subject(("linux/amd64", "linux/arm64"))
+    copy = copies.Copy(tmp_path, what, "seq")
+    commands = copies.image_by_image(copy, sbom.Attestations(sbom_generator=""))
+    by_name = {cmd[cmd.index("--tag") + 1].split("/")[-1].split(":")[0]: cmd for cmd in commands}
+    assert list(by_name) == ["base", "firefox", "nvidia-firefox", "intel-firefox"]
+    platforms = {name: cmd[cmd.index("--platform") + 1] for name, cmd in by_name.items()}
+    assert platforms == {
+        "base": "linux/amd64,linux/arm64",
+        "firefox": "linux/amd64,linux/arm64",
+        "nvidia-firefox": "linux/amd64,linux/arm64",
+        "intel-firefox": "linux/amd64",
+    }
+    firefox = by_name["firefox"]
+    assert "--push" in firefox and "--load" in by_name["intel-firefox"]
+    ref = f"127.0.0.1:5000/t-bench-ref-seq/base:{copy.run_id}"
+    assert f"base=docker-image://{ref}" in firefox and "PACKAGES=firefox-esr" in firefox
+    dockerfile = Path(firefox[firefox.index("--file") + 1])
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "ARG PARENT=base" in text and "FROM ${PARENT}" in text  # unescaped from --print
+
+
+def test_build_command_maps_a_resolved_target_and_refuses_what_it_cannot_build() -> None:
+    targets = {
+        "app": {"tags": ["r/app:1", "r/alias:1"], "context": "a", "dockerfile": "D"},
+        "variant": {
+            "context": ".",
+            "dockerfile": "/x/inline.Dockerfile",
+            "contexts": {"app": "target:app", "files": "dockerfiles/v"},
+            "args": {"PACKAGES": "a b"},
+            "labels": {"title": "variant"},
+            "tags": ["r/variant:1"],
+            "cache-from": ["type=registry,ref=r/cache"],
+        },
+    }
+    app = copies.build_command(targets["app"], ["linux/amd64"], True, [], targets)
+    assert app[app.index("--file") + 1] == "a/D" and app[-1] == "a"
+    assert app.count("--tag") == 2 and "--push" in app
+    variant = copies.build_command(targets["variant"], ["linux/arm64"], False, ["x"], targets)
+    assert variant[variant.index("--file") + 1] == "/x/inline.Dockerfile"
+    assert "app=docker-image://r/app:1" in variant and "files=dockerfiles/v" in variant
+    assert "PACKAGES=a b" in variant and "title=variant" in variant and "--load" in variant
+    assert "--cache-from" not in variant and variant[variant.index("--attest") + 1] == "x"
+    with pytest.raises(ValueError, match="secret"):
+        copies.build_command({"tags": ["t"], "secret": ["id=s"]}, ["p"], False, [], {})
+
+
+def test_needed_platforms_of_firefox_all_under_a_filter(tmp_path: Path) -> None:
+    copy = copies.Copy(tmp_path, reference_builds.subject(("linux/amd64", "linux/arm64")), "x")
+    assert [image.name for image in copy.plan.images] == [
+        "firefox",
+        "nvidia-firefox",
+        "intel-firefox",
+    ]
+    assert copies.needed_platforms(copy.plan) == {
+        "base": ("linux/amd64", "linux/arm64"),
+        "firefox": ("linux/amd64", "linux/arm64"),
+        "nvidia-firefox": ("linux/amd64", "linux/arm64"),
+        "intel-firefox": ("linux/amd64",),
+    }
+
+
+def test_reference_p2_p4_rows_and_only_flag() -> None:
+    samples = reference_builds.BuildSamples(baseline=[300.0], cold=[200.0], cached=[40.0])
+    rows = {row.id: row for row in reference_builds.rows(samples)}
+    assert rows["P2"].ratio == pytest.approx(200 / 300) and rows["P2"].met == "NO"
+    assert rows["P4"].ratio == pytest.approx(0.2) and rows["P4"].met == "NO"
+    only_p4 = reference_builds.rows(reference_builds.BuildSamples(cold=[1.0], cached=[0.1]))
+    assert [row.id for row in only_p4] == ["P4"]
+    with pytest.raises(SystemExit):
+        reference.main(["--only", "P2,P9"])
 
 
 def test_render_shows_ratio_goal_and_verdict() -> None:
