@@ -24,14 +24,13 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bake.build import pipeline, reuse
+from bake.build import pipeline
 from bake.core import run
 from bake.emit import generated
 from bake.publish import sbom
@@ -103,13 +102,7 @@ class Copy:
     def forget(self) -> None:
         """Remove this copy's images, build cache records and the pipeline's reuse state
         for it (its private ``keeper`` names and state folder; bake.build.reuse)."""
-        scoped_cache.remove_images(self.plan.family, self.plan.variables)
-        scoped_cache.forget_run(self.run_id)
-        folder = reuse.family_folder(reuse.default_state(os.environ), self.plan.family.root)
-        if folder is not None:
-            kept = [reuse.keeper(folder, image.name) for image in self.plan.images]
-            run.run(["docker", "image", "rm", *kept], capture=True, check=False, echo=False)
-            shutil.rmtree(folder, ignore_errors=True)
+        scoped_cache.forget_copy(self.plan, self.run_id)
 
 
 def needed_platforms(plan: pipeline.Plan) -> dict[str, tuple[str, ...]]:

@@ -253,9 +253,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def forget(plan: pipeline.Plan) -> None:
-    """Remove the copy's images and build cache records (nobody else's)."""
-    scoped_cache.remove_images(plan.family, plan.variables)
-    scoped_cache.forget_run(plan.family.root.name)
+    """Remove the copy's images, build cache records and reuse state (nobody else's)."""
+    scoped_cache.forget_copy(plan, plan.family.root.name)
 
 
 if __name__ == "__main__":

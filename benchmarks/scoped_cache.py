@@ -17,9 +17,12 @@ the benchmark leaves no cache behind.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 
+from bake.build import pipeline, reuse
 from bake.core import run
 from bake.model.family import Family
 from bake.model.naming import Variables, image_refs
@@ -69,6 +72,18 @@ def forget_run(run_id: str) -> int:
             echo=False,
         )
     return len(ids)
+
+
+def forget_copy(plan: pipeline.Plan, run_id: str) -> None:
+    """Remove a copy's images, its build cache records and the pipeline's reuse state for
+    it (its private ``keeper`` names and state folder; bake.build.reuse)."""
+    remove_images(plan.family, plan.variables)
+    forget_run(run_id)
+    folder = reuse.family_folder(reuse.default_state(os.environ), plan.family.root)
+    if folder is not None:
+        kept = [reuse.keeper(folder, image.name) for image in plan.images]
+        run.run(["docker", "image", "rm", *kept], capture=True, check=False, echo=False)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
